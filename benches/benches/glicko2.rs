@@ -1,0 +1,234 @@
+//! `glicko2` side by side with `skillratings` and `instant-glicko-2`, same inputs, one run:
+//! (a) one 1v1 game, both players updated; (b) one player's 16-game period; (c) 1,000,000
+//! random games over 10,000 players as 10 rating periods, absentees aged by step 6.
+//!
+//! Run: `cargo bench -p benches --bench glicko2`, then `cargo run -p benches --bin
+//! bench-report` for the medians and ratios recorded in BENCHMARKS.md.
+
+use std::hint::black_box;
+
+use benches::{random_pair_games, random_rating, rng};
+use criterion::{Criterion, criterion_group, criterion_main};
+use glicko2::{Config, Game, PairGame, Period, Rating};
+use instant_glicko_2::algorithm::{InternalGame, rate_games_untimed};
+use instant_glicko_2::{InternalRating, IntoWithParameters, Parameters, PublicRating};
+use skillratings::Outcomes;
+use skillratings::glicko2::{
+    Glicko2Config, Glicko2Rating, decay_deviation, glicko2, glicko2_rating_period,
+};
+
+const N_PLAYERS: u32 = 10_000;
+const N_PERIODS: usize = 10;
+const GAMES_PER_PERIOD: usize = 100_000;
+
+fn skill(rating: Rating) -> Glicko2Rating {
+    Glicko2Rating {
+        rating: rating.rating(),
+        deviation: rating.deviation(),
+        volatility: rating.volatility(),
+    }
+}
+
+fn instant(rating: Rating) -> PublicRating {
+    PublicRating::new(rating.rating(), rating.deviation(), rating.volatility())
+}
+
+fn outcome(score: f64) -> Outcomes {
+    if score >= 1.0 {
+        Outcomes::WIN
+    } else if score <= 0.0 {
+        Outcomes::LOSS
+    } else {
+        Outcomes::DRAW
+    }
+}
+
+/// Rates one player on the public scale with instant-glicko-2 (converting in and out, as
+/// a caller holding public ratings must).
+fn instant_rate(
+    player: PublicRating,
+    games: &[InternalGame],
+    parameters: Parameters,
+) -> PublicRating {
+    let internal: InternalRating = player.into_with_parameters(parameters);
+    rate_games_untimed(internal, games, 1.0, parameters).into_with_parameters(parameters)
+}
+
+fn one_game(c: &mut Criterion) {
+    let mut rng = rng(1);
+    let pairs: Vec<(Rating, Rating)> = (0..64)
+        .map(|_| (random_rating(&mut rng), random_rating(&mut rng)))
+        .collect();
+    let config = Config::default();
+    let skill_config = Glicko2Config::new();
+    let parameters = Parameters::default();
+    let mut group = c.benchmark_group("1v1");
+    let mut idx = 0;
+    group.bench_function("glicko2", |b| {
+        b.iter(|| {
+            idx = (idx + 1) % pairs.len();
+            let (a, other) = pairs[idx];
+            black_box(glicko2::rate_pair(black_box(a), black_box(other), 1.0, &config).unwrap())
+        });
+    });
+    let skill_pairs: Vec<_> = pairs.iter().map(|(a, b)| (skill(*a), skill(*b))).collect();
+    group.bench_function("skillratings", |b| {
+        b.iter(|| {
+            idx = (idx + 1) % pairs.len();
+            let (a, other) = &skill_pairs[idx];
+            black_box(glicko2(
+                black_box(a),
+                black_box(other),
+                &Outcomes::WIN,
+                &skill_config,
+            ))
+        });
+    });
+    let instant_pairs: Vec<_> = pairs
+        .iter()
+        .map(|(a, b)| (instant(*a), instant(*b)))
+        .collect();
+    group.bench_function("instant-glicko-2", |b| {
+        b.iter(|| {
+            idx = (idx + 1) % pairs.len();
+            let (a, other) = instant_pairs[idx];
+            let a_internal: InternalRating = black_box(a).into_with_parameters(parameters);
+            let b_internal: InternalRating = black_box(other).into_with_parameters(parameters);
+            let a_new = instant_rate(a, &[InternalGame::new(b_internal, 1.0)], parameters);
+            let b_new = instant_rate(other, &[InternalGame::new(a_internal, 0.0)], parameters);
+            black_box((a_new, b_new))
+        });
+    });
+    group.finish();
+}
+
+fn sixteen_games(c: &mut Criterion) {
+    let mut rng = rng(2);
+    let config = Config::default();
+    let player = random_rating(&mut rng);
+    let games: Vec<Game> = (0..16)
+        .map(|i| Game::new(random_rating(&mut rng), f64::from(i % 3) / 2.0))
+        .collect();
+    let mut group = c.benchmark_group("16-game period");
+    group.bench_function("glicko2", |b| {
+        b.iter(|| black_box(glicko2::rate(black_box(player), black_box(&games), &config).unwrap()));
+    });
+    let skill_config = Glicko2Config::new();
+    let skill_games: Vec<_> = games
+        .iter()
+        .map(|g| (skill(g.opponent), outcome(g.score)))
+        .collect();
+    let skill_player = skill(player);
+    group.bench_function("skillratings", |b| {
+        b.iter(|| {
+            black_box(glicko2_rating_period(
+                black_box(&skill_player),
+                black_box(&skill_games),
+                &skill_config,
+            ))
+        });
+    });
+    let parameters = Parameters::default();
+    let instant_games: Vec<_> = games
+        .iter()
+        .map(|g| {
+            InternalGame::new(
+                instant(g.opponent).into_with_parameters(parameters),
+                g.score,
+            )
+        })
+        .collect();
+    let instant_player = instant(player);
+    group.bench_function("instant-glicko-2", |b| {
+        b.iter(|| {
+            black_box(instant_rate(
+                black_box(instant_player),
+                black_box(&instant_games),
+                parameters,
+            ))
+        });
+    });
+    group.finish();
+}
+
+/// The population workload: starting ratings and 10 periods of 100,000 games.
+fn population() -> (Vec<Rating>, Vec<Vec<PairGame>>) {
+    let mut rng = rng(3);
+    let ratings = (0..N_PLAYERS).map(|_| random_rating(&mut rng)).collect();
+    let periods = (0..N_PERIODS)
+        .map(|_| random_pair_games(&mut rng, N_PLAYERS, GAMES_PER_PERIOD))
+        .collect();
+    (ratings, periods)
+}
+
+fn million_games(c: &mut Criterion) {
+    let (start, periods) = population();
+    let config = Config::default();
+    let mut group = c.benchmark_group("1M games, 10k players, 10 periods");
+    group.sample_size(10);
+
+    let mut period = Period::new();
+    group.bench_function("glicko2", |b| {
+        b.iter(|| {
+            let mut ratings = start.clone();
+            for games in &periods {
+                period.rate(&mut ratings, games, &config).unwrap();
+            }
+            black_box(ratings)
+        });
+    });
+
+    // The other crates rate one player at a time: group each period's games per player
+    // (buffers reused across periods, so they pay no more allocation than they must).
+    let skill_config = Glicko2Config::new();
+    let skill_start: Vec<_> = start.iter().map(|r| skill(*r)).collect();
+    let mut skill_games: Vec<Vec<(Glicko2Rating, Outcomes)>> = vec![Vec::new(); start.len()];
+    group.bench_function("skillratings", |b| {
+        b.iter(|| {
+            let mut ratings = skill_start.clone();
+            for games in &periods {
+                skill_games.iter_mut().for_each(Vec::clear);
+                for game in games {
+                    let (a, bb) = (game.a as usize, game.b as usize);
+                    skill_games[a].push((ratings[bb], outcome(game.score_a)));
+                    skill_games[bb].push((ratings[a], outcome(1.0 - game.score_a)));
+                }
+                for (rating, own) in ratings.iter_mut().zip(&skill_games) {
+                    *rating = if own.is_empty() {
+                        decay_deviation(rating)
+                    } else {
+                        glicko2_rating_period(rating, own, &skill_config)
+                    };
+                }
+            }
+            black_box(ratings)
+        });
+    });
+
+    let parameters = Parameters::default();
+    let instant_start: Vec<_> = start.iter().map(|r| instant(*r)).collect();
+    let mut instant_games: Vec<Vec<InternalGame>> = vec![Vec::new(); start.len()];
+    group.bench_function("instant-glicko-2", |b| {
+        b.iter(|| {
+            let mut ratings = instant_start.clone();
+            for games in &periods {
+                instant_games.iter_mut().for_each(Vec::clear);
+                for game in games {
+                    let (a, bb) = (game.a as usize, game.b as usize);
+                    let a_internal: InternalRating = ratings[a].into_with_parameters(parameters);
+                    let b_internal: InternalRating = ratings[bb].into_with_parameters(parameters);
+                    instant_games[a].push(InternalGame::new(b_internal, game.score_a));
+                    instant_games[bb].push(InternalGame::new(a_internal, 1.0 - game.score_a));
+                }
+                for (rating, own) in ratings.iter_mut().zip(&instant_games) {
+                    *rating = instant_rate(*rating, own, parameters);
+                }
+            }
+            black_box(ratings)
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, one_game, sixteen_games, million_games);
+criterion_main!(benches);

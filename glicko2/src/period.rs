@@ -1,0 +1,198 @@
+//! A whole population's rating period: every game of the period in, every player's new
+//! rating out, with the absent players aged by step 6.
+
+use crate::algorithm::{self, Player, Sums};
+use crate::config::Config;
+use crate::error::Error;
+use crate::player::check_score;
+use crate::rating::Rating;
+
+/// How many players' volatility iterations run interleaved.
+const LANES: usize = 4;
+
+/// One game of a population period, between the players at indices `a` and `b`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PairGame {
+    /// Index of the first player in the ratings slice.
+    pub a: u32,
+    /// Index of the second player in the ratings slice.
+    pub b: u32,
+    /// a's score in [0, 1]; b scores `1 - score_a`.
+    pub score_a: f64,
+}
+
+impl PairGame {
+    /// A game between players `a` and `b` in which `a` scored `score_a`.
+    pub fn new(a: u32, b: u32, score_a: f64) -> Self {
+        Self { a, b, score_a }
+    }
+}
+
+/// What a period did, for logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PeriodSummary {
+    /// Players with at least one game (steps 3 to 8).
+    pub n_played: usize,
+    /// Players without games (step 6 only).
+    pub n_absent: usize,
+    /// Games applied.
+    pub n_games: usize,
+}
+
+/// Rates a population period after period, reusing its buffers so that a period costs
+/// no allocation per game (and none at all once the buffers have grown).
+///
+/// ```
+/// use glicko2::{Config, PairGame, Period, Rating};
+///
+/// let mut ratings = vec![Rating::default(); 3];
+/// // Player 0 beats 1 and 2; player 2 also draws with 1.
+/// let games = [PairGame::new(0, 1, 1.0), PairGame::new(0, 2, 1.0), PairGame::new(2, 1, 0.5)];
+/// let mut period = Period::new();
+/// let summary = period.rate(&mut ratings, &games, &Config::default())?;
+/// assert_eq!(summary.n_played, 3);
+/// assert!(ratings[0].rating() > ratings[2].rating());
+/// # Ok::<(), glicko2::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Period {
+    mu: Vec<f64>,
+    g: Vec<f64>,
+    sums: Vec<Sums>,
+    n_games: Vec<u32>,
+    rated: Vec<Rating>,
+}
+
+impl Period {
+    /// An empty period runner; buffers grow on first use.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Applies one rating period to `ratings` in place.
+    ///
+    /// Every game uses both players' pre-period ratings (the paper's rule), each player's
+    /// games are combined into one update, and players without games get step 6. All or
+    /// nothing: on error (a bad index or score, named with the game's position, or a
+    /// volatility iteration that does not converge) `ratings` is left untouched.
+    pub fn rate(
+        &mut self,
+        ratings: &mut [Rating],
+        games: &[PairGame],
+        config: &Config,
+    ) -> Result<PeriodSummary, Error> {
+        validate_games(games, ratings.len())?;
+        self.prepare(ratings);
+        self.accumulate(games);
+        let mut n_played = 0;
+        // Players who played are rated LANES at a time so their iterations overlap.
+        let mut batch = [Player::default(); LANES];
+        let mut batch_idx = [0; LANES];
+        let mut n_batched = 0;
+        for (player_idx, rating) in ratings.iter().enumerate() {
+            let scaled = rating.to_glicko2();
+            if self.n_games[player_idx] == 0 {
+                let phi = algorithm::age_phi(scaled.phi, scaled.sigma, 1.0, config);
+                self.rated[player_idx] = algorithm::finish(scaled.mu, phi, scaled.sigma, config)?;
+                continue;
+            }
+            n_played += 1;
+            batch[n_batched] = Player {
+                mu: scaled.mu,
+                phi: scaled.phi,
+                sigma: scaled.sigma,
+                sums: self.sums[player_idx],
+            };
+            batch_idx[n_batched] = player_idx;
+            n_batched += 1;
+            if n_batched == LANES {
+                let rated = algorithm::update_lanes(&batch, config)?;
+                for (idx, new_rating) in batch_idx.into_iter().zip(rated) {
+                    self.rated[idx] = new_rating;
+                }
+                n_batched = 0;
+            }
+        }
+        for (idx, player) in batch_idx.into_iter().zip(batch).take(n_batched) {
+            self.rated[idx] = algorithm::update(player, config)?;
+        }
+        ratings.copy_from_slice(&self.rated);
+        Ok(PeriodSummary {
+            n_played,
+            n_absent: ratings.len() - n_played,
+            n_games: games.len(),
+        })
+    }
+
+    /// Sizes the buffers and fills mu and the cached g(phi) of every player (step 2 and
+    /// the part of step 3 that depends on one player only).
+    fn prepare(&mut self, ratings: &[Rating]) {
+        let n = ratings.len();
+        self.mu.clear();
+        self.g.clear();
+        self.mu.extend(ratings.iter().map(|r| r.to_glicko2().mu));
+        self.g
+            .extend(ratings.iter().map(|r| algorithm::g(r.to_glicko2().phi)));
+        self.sums.clear();
+        self.sums.resize(n, Sums::default());
+        self.n_games.clear();
+        self.n_games.resize(n, 0);
+        self.rated.clear();
+        self.rated.resize(n, Rating::default());
+    }
+
+    /// Adds every game's terms to both players' sums (steps 3 and 4), with E computed once
+    /// per side from the cached g.
+    fn accumulate(&mut self, games: &[PairGame]) {
+        for game in games {
+            let (a, b) = (game.a as usize, game.b as usize);
+            let (mu_a, mu_b) = (self.mu[a], self.mu[b]);
+            let (g_a, g_b) = (self.g[a], self.g[b]);
+            let (a_v_inv, a_score) =
+                algorithm::game_terms(mu_a, mu_b, g_b, game.score_a, algorithm::exp);
+            let (b_v_inv, b_score) =
+                algorithm::game_terms(mu_b, mu_a, g_a, 1.0 - game.score_a, algorithm::exp);
+            let sums_a = &mut self.sums[a];
+            sums_a.v_inv += a_v_inv;
+            sums_a.score += a_score;
+            let sums_b = &mut self.sums[b];
+            sums_b.v_inv += b_v_inv;
+            sums_b.score += b_score;
+            self.n_games[a] += 1;
+            self.n_games[b] += 1;
+        }
+    }
+}
+
+/// Checks every game's indices and score, naming the first bad game by position.
+fn validate_games(games: &[PairGame], n_players: usize) -> Result<(), Error> {
+    for (game_idx, game) in games.iter().enumerate() {
+        for player in [game.a as usize, game.b as usize] {
+            if player >= n_players {
+                return Err(Error::UnknownPlayer {
+                    game: game_idx,
+                    player,
+                    n_players,
+                });
+            }
+        }
+        if game.a == game.b {
+            return Err(Error::SelfGame {
+                game: game_idx,
+                player: game.a as usize,
+            });
+        }
+        check_score(game.score_a)?;
+    }
+    Ok(())
+}
+
+/// Applies one rating period to `ratings` with a fresh [`Period`]; see [`Period::rate`].
+pub fn rate_period(
+    ratings: &mut [Rating],
+    games: &[PairGame],
+    config: &Config,
+) -> Result<PeriodSummary, Error> {
+    Period::new().rate(ratings, games, config)
+}
