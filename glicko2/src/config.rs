@@ -30,6 +30,8 @@ pub struct Config {
     pub(crate) inv_tau_sq: f64,
     /// Derived: the RD cap on the Glicko-2 scale (infinity when there is none).
     pub(crate) max_phi: f64,
+    /// Derived: `max_phi` squared.
+    pub(crate) max_phi_sq: f64,
 }
 
 /// Builds a [`Config`]; every setter is optional and [`ConfigBuilder::build`] validates.
@@ -166,6 +168,7 @@ impl ConfigBuilder {
             max_deviation,
             inv_tau_sq: 1.0 / (tau * tau),
             max_phi: max_deviation.map_or(f64::INFINITY, |cap| cap / SCALE),
+            max_phi_sq: max_deviation.map_or(f64::INFINITY, |cap| (cap / SCALE) * (cap / SCALE)),
         })
     }
 }

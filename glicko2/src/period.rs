@@ -1,14 +1,11 @@
 //! A whole population's rating period: every game of the period in, every player's new
 //! rating out, with the absent players aged by step 6.
 
-use crate::algorithm::{self, Player, Sums};
+use crate::algorithm::{self, Player, Sums, Volatility};
 use crate::config::Config;
 use crate::error::Error;
 use crate::player::check_score;
 use crate::rating::Rating;
-
-/// How many players' volatility iterations run interleaved.
-const LANES: usize = 4;
 
 /// One game of a population period, between the players at indices `a` and `b`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,6 +59,12 @@ pub struct Period {
     sums: Vec<Sums>,
     n_games: Vec<u32>,
     rated: Vec<Rating>,
+    /// The players who played, their indices, iteration states and new ratings.
+    played: Vec<Player>,
+    played_idx: Vec<u32>,
+    volatility: Vec<Volatility>,
+    active: Vec<u32>,
+    played_rated: Vec<Rating>,
 }
 
 impl Period {
@@ -85,38 +88,34 @@ impl Period {
         validate_games(games, ratings.len())?;
         self.prepare(ratings);
         self.accumulate(games);
-        let mut n_played = 0;
-        // Players who played are rated LANES at a time so their iterations overlap.
-        let mut batch = [Player::default(); LANES];
-        let mut batch_idx = [0; LANES];
-        let mut n_batched = 0;
+        self.played.clear();
+        self.played_idx.clear();
         for (player_idx, rating) in ratings.iter().enumerate() {
             let scaled = rating.to_glicko2();
             if self.n_games[player_idx] == 0 {
                 let phi = algorithm::age_phi(scaled.phi, scaled.sigma, 1.0, config);
                 self.rated[player_idx] = algorithm::finish(scaled.mu, phi, scaled.sigma, config)?;
-                continue;
-            }
-            n_played += 1;
-            batch[n_batched] = Player {
-                mu: scaled.mu,
-                phi: scaled.phi,
-                sigma: scaled.sigma,
-                sums: self.sums[player_idx],
-            };
-            batch_idx[n_batched] = player_idx;
-            n_batched += 1;
-            if n_batched == LANES {
-                let rated = algorithm::update_lanes(&batch, config)?;
-                for (idx, new_rating) in batch_idx.into_iter().zip(rated) {
-                    self.rated[idx] = new_rating;
-                }
-                n_batched = 0;
+            } else {
+                self.played.push(Player {
+                    mu: scaled.mu,
+                    phi: scaled.phi,
+                    sigma: scaled.sigma,
+                    sums: self.sums[player_idx],
+                });
+                self.played_idx.push(player_idx as u32);
             }
         }
-        for (idx, player) in batch_idx.into_iter().zip(batch).take(n_batched) {
-            self.rated[idx] = algorithm::update(player, config)?;
+        algorithm::update_many(
+            &self.played,
+            &mut self.volatility,
+            &mut self.active,
+            &mut self.played_rated,
+            config,
+        )?;
+        for (&player_idx, &new_rating) in self.played_idx.iter().zip(&self.played_rated) {
+            self.rated[player_idx as usize] = new_rating;
         }
+        let n_played = self.played.len();
         ratings.copy_from_slice(&self.rated);
         Ok(PeriodSummary {
             n_played,

@@ -172,9 +172,14 @@ pub(crate) fn pair_sums(
     score_a: f64,
 ) -> (Sums, Sums) {
     let (a_v_inv, a_score) =
-        algorithm::game_terms(mu_a, mu_b, algorithm::g(phi_b), score_a, f64::exp);
-    let (b_v_inv, b_score) =
-        algorithm::game_terms(mu_b, mu_a, algorithm::g(phi_a), 1.0 - score_a, f64::exp);
+        algorithm::game_terms(mu_a, mu_b, algorithm::g(phi_b), score_a, algorithm::exp);
+    let (b_v_inv, b_score) = algorithm::game_terms(
+        mu_b,
+        mu_a,
+        algorithm::g(phi_a),
+        1.0 - score_a,
+        algorithm::exp,
+    );
     (
         Sums {
             v_inv: a_v_inv,
