@@ -42,9 +42,11 @@
 mod algorithm;
 mod config;
 mod error;
+mod fastmath;
 mod period;
 mod player;
 mod rating;
+mod volatility;
 
 pub use config::{Config, ConfigBuilder};
 pub use error::Error;

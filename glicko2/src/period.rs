@@ -1,11 +1,15 @@
 //! A whole population's rating period: every game of the period in, every player's new
 //! rating out, with the absent players aged by step 6.
 
-use crate::algorithm::{self, Player, Sums, Volatility};
+use crate::algorithm::{self, Player, Sums};
 use crate::config::Config;
 use crate::error::Error;
+use crate::fastmath;
 use crate::player::check_score;
 use crate::rating::Rating;
+
+/// How many players' volatility iterations run side by side.
+const LANES: usize = 4;
 
 /// One game of a population period, between the players at indices `a` and `b`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -57,13 +61,10 @@ pub struct Period {
     mu: Vec<f64>,
     g: Vec<f64>,
     sums: Vec<Sums>,
-    n_games: Vec<u32>,
     rated: Vec<Rating>,
     /// The players who played, their indices, iteration states and new ratings.
     played: Vec<Player>,
     played_idx: Vec<u32>,
-    volatility: Vec<Volatility>,
-    active: Vec<u32>,
     played_rated: Vec<Rating>,
 }
 
@@ -85,14 +86,15 @@ impl Period {
         games: &[PairGame],
         config: &Config,
     ) -> Result<PeriodSummary, Error> {
-        validate_games(games, ratings.len())?;
         self.prepare(ratings);
-        self.accumulate(games);
+        self.accumulate(games)?;
         self.played.clear();
         self.played_idx.clear();
         for (player_idx, rating) in ratings.iter().enumerate() {
             let scaled = rating.to_glicko2();
-            if self.n_games[player_idx] == 0 {
+            // Every game adds a strictly positive g^2 E (1 - E) (the bounds on ratings keep
+            // it far from underflow), so a zero sum means the player did not play.
+            if self.sums[player_idx].v_inv == 0.0 {
                 let phi = algorithm::age_phi(scaled.phi, scaled.sigma, 1.0, config);
                 self.rated[player_idx] = algorithm::finish(scaled.mu, phi, scaled.sigma, config)?;
             } else {
@@ -105,13 +107,16 @@ impl Period {
                 self.played_idx.push(player_idx as u32);
             }
         }
-        algorithm::update_many(
-            &self.played,
-            &mut self.volatility,
-            &mut self.active,
-            &mut self.played_rated,
-            config,
-        )?;
+        // Players who played, LANES at a time so their iterations overlap and vectorise.
+        self.played_rated.clear();
+        let (batches, remainder) = self.played.as_chunks::<LANES>();
+        for batch in batches {
+            self.played_rated
+                .extend(algorithm::update_lanes(batch, config)?);
+        }
+        for player in remainder {
+            self.played_rated.push(algorithm::update(*player, config)?);
+        }
         for (&player_idx, &new_rating) in self.played_idx.iter().zip(&self.played_rated) {
             self.rated[player_idx as usize] = new_rating;
         }
@@ -135,56 +140,65 @@ impl Period {
             .extend(ratings.iter().map(|r| algorithm::g(r.to_glicko2().phi)));
         self.sums.clear();
         self.sums.resize(n, Sums::default());
-        self.n_games.clear();
-        self.n_games.resize(n, 0);
         self.rated.clear();
         self.rated.resize(n, Rating::default());
     }
 
     /// Adds every game's terms to both players' sums (steps 3 and 4), with E computed once
-    /// per side from the cached g.
-    fn accumulate(&mut self, games: &[PairGame]) {
-        for game in games {
+    /// per side from the cached g, checking each game on the way (only scratch buffers
+    /// change before every game has passed).
+    fn accumulate(&mut self, games: &[PairGame]) -> Result<(), Error> {
+        let n_players = self.mu.len();
+        let mu = &self.mu[..];
+        let g = &self.g[..n_players];
+        let sums = &mut self.sums[..n_players];
+        for (game_idx, game) in games.iter().enumerate() {
             let (a, b) = (game.a as usize, game.b as usize);
-            let (mu_a, mu_b) = (self.mu[a], self.mu[b]);
-            let (g_a, g_b) = (self.g[a], self.g[b]);
-            let (a_v_inv, a_score) =
-                algorithm::game_terms(mu_a, mu_b, g_b, game.score_a, algorithm::exp);
+            if a >= n_players || b >= n_players || a == b || !(0.0..=1.0).contains(&game.score_a) {
+                return Err(game_error(game_idx, game, n_players));
+            }
+            let (mu_a, mu_b, g_a, g_b) = (mu[a], mu[b], g[a], g[b]);
+            // |g (mu_a - mu_b)| stays far inside exp's range for ratings within bounds.
+            let exp = fastmath::exp_in_range;
+            let (a_v_inv, a_score) = algorithm::game_terms(mu_a, mu_b, g_b, game.score_a, exp);
             let (b_v_inv, b_score) =
-                algorithm::game_terms(mu_b, mu_a, g_a, 1.0 - game.score_a, algorithm::exp);
-            let sums_a = &mut self.sums[a];
-            sums_a.v_inv += a_v_inv;
-            sums_a.score += a_score;
-            let sums_b = &mut self.sums[b];
-            sums_b.v_inv += b_v_inv;
-            sums_b.score += b_score;
-            self.n_games[a] += 1;
-            self.n_games[b] += 1;
+                algorithm::game_terms(mu_b, mu_a, g_a, 1.0 - game.score_a, exp);
+            sums[a].v_inv += a_v_inv;
+            sums[a].score += a_score;
+            sums[b].v_inv += b_v_inv;
+            sums[b].score += b_score;
         }
+        Ok(())
     }
 }
 
-/// Checks every game's indices and score, naming the first bad game by position.
-fn validate_games(games: &[PairGame], n_players: usize) -> Result<(), Error> {
-    for (game_idx, game) in games.iter().enumerate() {
-        for player in [game.a as usize, game.b as usize] {
-            if player >= n_players {
-                return Err(Error::UnknownPlayer {
-                    game: game_idx,
-                    player,
-                    n_players,
-                });
-            }
-        }
-        if game.a == game.b {
-            return Err(Error::SelfGame {
+/// The error for a game that failed the check in [`Period::accumulate`], naming it.
+#[cold]
+fn game_error(game_idx: usize, game: &PairGame, n_players: usize) -> Error {
+    for player in [game.a as usize, game.b as usize] {
+        if player >= n_players {
+            return Error::UnknownPlayer {
                 game: game_idx,
-                player: game.a as usize,
-            });
+                player,
+                n_players,
+            };
         }
-        check_score(game.score_a)?;
     }
-    Ok(())
+    if game.a == game.b {
+        return Error::SelfGame {
+            game: game_idx,
+            player: game.a as usize,
+        };
+    }
+    // Only the score is left to have failed; check_score names how.
+    check_score(game.score_a)
+        .err()
+        .unwrap_or(Error::OutOfRange {
+            field: "score",
+            value: game.score_a,
+            min: 0.0,
+            max: 1.0,
+        })
 }
 
 /// Applies one rating period to `ratings` with a fresh [`Period`]; see [`Period::rate`].

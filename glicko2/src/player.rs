@@ -4,7 +4,8 @@
 use crate::algorithm::{self, Player, Sums};
 use crate::config::Config;
 use crate::error::{Error, check_range};
-use crate::rating::Rating;
+use crate::fastmath;
+use crate::rating::{CENTER, Rating, SCALE};
 
 /// One game of a player's rating period: who the opponent was (their pre-period rating)
 /// and how the player scored.
@@ -85,7 +86,8 @@ pub fn rate(player: Rating, games: &[Game], config: &Config) -> Result<Rating, E
     )
 }
 
-/// Sums the game terms with four independent accumulators so the loop vectorises.
+/// Sums the game terms four games at a time, with four independent accumulators and a
+/// table-free exp, so that the compiler can vectorise the arithmetic.
 fn sum_games(mu: f64, games: &[Game]) -> Sums {
     const LANES: usize = 4;
     let mut v_inv = [0.0; LANES];
@@ -93,14 +95,27 @@ fn sum_games(mu: f64, games: &[Game]) -> Sums {
     let chunks = games.chunks_exact(LANES);
     let remainder = chunks.remainder();
     for chunk in chunks {
+        let mut rating = [0.0; LANES];
+        let mut deviation = [0.0; LANES];
+        let mut game_score = [0.0; LANES];
         for lane in 0..LANES {
-            let (dv, ds) = terms_of(mu, &chunk[lane]);
+            rating[lane] = chunk[lane].opponent.rating();
+            deviation[lane] = chunk[lane].opponent.deviation();
+            game_score[lane] = chunk[lane].score;
+        }
+        for lane in 0..LANES {
+            let (dv, ds) = terms_against(mu, rating[lane], deviation[lane], game_score[lane]);
             v_inv[lane] += dv;
             score[lane] += ds;
         }
     }
     for (lane, game) in remainder.iter().enumerate() {
-        let (dv, ds) = terms_of(mu, game);
+        let (dv, ds) = terms_against(
+            mu,
+            game.opponent.rating(),
+            game.opponent.deviation(),
+            game.score,
+        );
         v_inv[lane] += dv;
         score[lane] += ds;
     }
@@ -110,15 +125,18 @@ fn sum_games(mu: f64, games: &[Game]) -> Sums {
     }
 }
 
+/// One game's terms against an opponent given on the public scale.
 #[inline(always)]
-fn terms_of(mu: f64, game: &Game) -> (f64, f64) {
-    let opponent = game.opponent.to_glicko2();
+fn terms_against(mu: f64, rating: f64, deviation: f64, score: f64) -> (f64, f64) {
+    const INV_SCALE: f64 = 1.0 / SCALE;
+    let mu_opponent = (rating - CENTER) * INV_SCALE;
+    let g_opponent = algorithm::g(deviation * INV_SCALE);
     algorithm::game_terms(
         mu,
-        opponent.mu,
-        algorithm::g(opponent.phi),
-        game.score,
-        algorithm::exp,
+        mu_opponent,
+        g_opponent,
+        score,
+        fastmath::exp_vectorisable,
     )
 }
 
@@ -172,13 +190,13 @@ pub(crate) fn pair_sums(
     score_a: f64,
 ) -> (Sums, Sums) {
     let (a_v_inv, a_score) =
-        algorithm::game_terms(mu_a, mu_b, algorithm::g(phi_b), score_a, algorithm::exp);
+        algorithm::game_terms(mu_a, mu_b, algorithm::g(phi_b), score_a, fastmath::exp);
     let (b_v_inv, b_score) = algorithm::game_terms(
         mu_b,
         mu_a,
         algorithm::g(phi_a),
         1.0 - score_a,
-        algorithm::exp,
+        fastmath::exp,
     );
     (
         Sums {
