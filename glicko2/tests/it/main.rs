@@ -4,3 +4,4 @@
 mod cross_check;
 mod golden;
 mod properties;
+mod serde;
