@@ -58,8 +58,8 @@ pub struct PeriodSummary {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Period {
-    mu: Vec<f64>,
-    g: Vec<f64>,
+    /// Every player's mu and g(phi), side by side: a game reads both in one cache line.
+    mu_g: Vec<(f64, f64)>,
     sums: Vec<Sums>,
     rated: Vec<Rating>,
     /// The players who played, their indices, iteration states and new ratings.
@@ -133,11 +133,11 @@ impl Period {
     /// the part of step 3 that depends on one player only).
     fn prepare(&mut self, ratings: &[Rating]) {
         let n = ratings.len();
-        self.mu.clear();
-        self.g.clear();
-        self.mu.extend(ratings.iter().map(|r| r.to_glicko2().mu));
-        self.g
-            .extend(ratings.iter().map(|r| algorithm::g(r.to_glicko2().phi)));
+        self.mu_g.clear();
+        self.mu_g.extend(ratings.iter().map(|rating| {
+            let scaled = rating.to_glicko2();
+            (scaled.mu, algorithm::g(scaled.phi))
+        }));
         self.sums.clear();
         self.sums.resize(n, Sums::default());
         self.rated.clear();
@@ -148,16 +148,15 @@ impl Period {
     /// per side from the cached g, checking each game on the way (only scratch buffers
     /// change before every game has passed).
     fn accumulate(&mut self, games: &[PairGame]) -> Result<(), Error> {
-        let n_players = self.mu.len();
-        let mu = &self.mu[..];
-        let g = &self.g[..n_players];
+        let n_players = self.mu_g.len();
+        let mu_g = &self.mu_g[..];
         let sums = &mut self.sums[..n_players];
         for (game_idx, game) in games.iter().enumerate() {
             let (a, b) = (game.a as usize, game.b as usize);
             if a >= n_players || b >= n_players || a == b || !(0.0..=1.0).contains(&game.score_a) {
                 return Err(game_error(game_idx, game, n_players));
             }
-            let (mu_a, mu_b, g_a, g_b) = (mu[a], mu[b], g[a], g[b]);
+            let ((mu_a, g_a), (mu_b, g_b)) = (mu_g[a], mu_g[b]);
             // |g (mu_a - mu_b)| stays far inside exp's range for ratings within bounds.
             let exp = fastmath::exp_in_range;
             let (a_v_inv, a_score) = algorithm::game_terms(mu_a, mu_b, g_b, game.score_a, exp);
