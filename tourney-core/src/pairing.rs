@@ -1,0 +1,524 @@
+//! Match proposal: up to ten pairs for one judge from the candidate photos of their pool,
+//! under the spec's constraints, chosen at random or by expected information.
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::str::FromStr;
+
+use glicko2::Rating;
+use rand::{Rng, RngExt};
+
+use crate::error::Error;
+use crate::ids::{MatchId, PhotoId, UserId};
+use crate::pool::{MediaType, parse_name};
+
+/// How pairs are chosen among the allowed ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PairingStrategy {
+    /// Uniformly at random (the first generation).
+    Random,
+    /// At random, weighted towards pairs whose vote teaches the board the most: close
+    /// ratings and high RD ([`misorder_probability`]), first among the photos that may
+    /// belong in the board's top (see [`PairingConfig::informative_top_k`]).
+    ///
+    /// Fair to weak photos in three ways: new photos still come first (cold start), a
+    /// photo with a high RD may always reach the top and is weighed fully, and an idle
+    /// photo's RD grows with time (see [`crate::PhotoRating::aged_to`]) until it is
+    /// proposed again. What it saves: in `benches`' `pairing-quality` simulation it needs
+    /// about a quarter of `random`'s votes to get a board's top 10 right.
+    Informative,
+}
+
+impl PairingStrategy {
+    /// The setting's name: `random` or `informative`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PairingStrategy::Random => "random",
+            PairingStrategy::Informative => "informative",
+        }
+    }
+}
+
+impl fmt::Display for PairingStrategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PairingStrategy {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self, Error> {
+        parse_name(
+            "strategy",
+            text,
+            &[PairingStrategy::Random, PairingStrategy::Informative],
+            PairingStrategy::as_str,
+        )
+    }
+}
+
+/// How matches are proposed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairingConfig {
+    /// Which strategy chooses among allowed pairs (default `informative`).
+    pub strategy: PairingStrategy,
+    /// Most matches in one response (default 10).
+    pub max_matches: usize,
+    /// A photo with fewer games than this is "new" and its pairs are proposed first
+    /// (default 5).
+    pub cold_start_games: u32,
+    /// For `informative`: pairs are drawn with probability proportional to their
+    /// [`misorder_probability`] raised to this power (default 4; 0 is uniform, large is
+    /// greedy). Any finite value keeps randomness, so two judges see different pairs.
+    /// Tuned with `benches`' `pairing-quality` report: around 4 does best; 2 or 8 and more
+    /// lose part of the gain (too spread, or too many votes on the same few pairs).
+    pub informative_focus: f64,
+    /// For `informative`: the size of the board's top that votes should settle first
+    /// (default 10, what a board's first screen shows; 0 weighs every rank alike). A pair
+    /// counts fully when one of its photos may belong in the top (its rating, give or take
+    /// its RD, reaches the current k-th best rating), and `informative_floor` otherwise.
+    pub informative_top_k: usize,
+    /// For `informative`: the weight, from 0 to 1, of a pair neither of whose photos can
+    /// plausibly reach the top (default 0.1): such pairs still get votes, less often.
+    pub informative_floor: f64,
+}
+
+impl Default for PairingConfig {
+    fn default() -> Self {
+        Self {
+            strategy: PairingStrategy::Informative,
+            max_matches: 10,
+            cold_start_games: 5,
+            informative_focus: 4.0,
+            informative_top_k: 10,
+            informative_floor: 0.1,
+        }
+    }
+}
+
+/// A ready photo of the judge's pool, as pairing needs it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairingCandidate {
+    /// The photo.
+    pub photo_id: PhotoId,
+    /// Its owner (never paired with another photo of the same owner, never shown to them).
+    pub owner: UserId,
+    /// Photo or movie (the two never meet).
+    pub media_type: MediaType,
+    /// Its current rating, RD aged to now ([`crate::PhotoRating::aged_to`]).
+    pub rating: Rating,
+    /// Games played so far (wins + losses), for cold-start priority.
+    pub n_games: u32,
+}
+
+/// What a judge has already been shown and has already judged, as match ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JudgeHistory {
+    /// Every pair ever proposed to the judge (judged or not).
+    pub proposed: HashSet<MatchId>,
+    /// The pairs the judge has voted on; never proposed again.
+    pub judged: HashSet<MatchId>,
+}
+
+/// One request for matches.
+#[derive(Debug, Clone, Copy)]
+pub struct PairingRequest<'a> {
+    /// Who will judge.
+    pub judge: UserId,
+    /// The pool's ready photos (the newest N of the judge's view category and place).
+    pub candidates: &'a [PairingCandidate],
+    /// What the judge has seen and judged.
+    pub history: &'a JudgeHistory,
+    /// Only propose pairs containing this photo (`GET /v1/users/me/matches/{photo_id}`).
+    pub must_include: Option<PhotoId>,
+}
+
+/// A proposed match, with the screen sides already drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProposedMatch {
+    /// The pair's id (sides do not matter to it).
+    pub match_id: MatchId,
+    /// The photo to show on the left.
+    pub left: PhotoId,
+    /// The photo to show on the right.
+    pub right: PhotoId,
+    /// The judge was shown this pair before (offered only once unseen pairs ran out).
+    pub seen_before: bool,
+}
+
+/// Proposes up to `config.max_matches` matches for `request.judge`.
+///
+/// The rules, all of them hard:
+/// - never a photo of the judge, never two photos of one owner, never a photo with a movie;
+/// - never a pair the judge has judged; a pair the judge was shown but did not judge only
+///   once every unseen allowed pair is in this response or was shown before;
+/// - no pair twice in one response; a photo appears at most once per response while other
+///   pairs allow it (fair exposure, and no judge sees one photo ten times);
+/// - pairs with a photo that has played fewer than `cold_start_games` come first (new
+///   photos get exposure from other judges, never from their owner);
+/// - left and right are drawn at random for each match.
+///
+/// Errors: [`Error::NotEnoughPhotos`] when fewer than two photos could form any allowed
+/// pair; [`Error::NoUniqueMatches`] when every allowed pair has been judged.
+pub fn propose_matches(
+    request: &PairingRequest<'_>,
+    config: &PairingConfig,
+    rng: &mut (impl Rng + ?Sized),
+) -> Result<Vec<ProposedMatch>, Error> {
+    let eligible = eligible_photos(request);
+    let history = HistoryIndex::new(&eligible, request.history);
+    let mut n_allowed_pairs = 0;
+    let mut pairable = vec![false; eligible.len()];
+    let mut unseen = Vec::new();
+    let mut seen = Vec::new();
+    for first_idx in 0..eligible.len() {
+        for second_idx in first_idx + 1..eligible.len() {
+            let (first, second) = (eligible[first_idx], eligible[second_idx]);
+            if !pair_is_allowed(first, second, request.must_include) {
+                continue;
+            }
+            n_allowed_pairs += 1;
+            pairable[first_idx] = true;
+            pairable[second_idx] = true;
+            let pair = ScoredPair {
+                first_idx: first_idx as u32,
+                second_idx: second_idx as u32,
+                is_cold: first.n_games < config.cold_start_games
+                    || second.n_games < config.cold_start_games,
+                key: 0.0,
+            };
+            match history.status(first_idx, second_idx) {
+                PairStatus::Judged => {}
+                PairStatus::Seen => seen.push(pair),
+                PairStatus::Unseen => unseen.push(pair),
+            }
+        }
+    }
+    let n_pairable = pairable.iter().filter(|is_pairable| **is_pairable).count();
+    if n_pairable < 2 {
+        return Err(Error::NotEnoughPhotos {
+            eligible: n_pairable,
+        });
+    }
+    if unseen.is_empty() && seen.is_empty() {
+        return Err(Error::NoUniqueMatches { n_allowed_pairs });
+    }
+    let mut picker = Picker {
+        eligible: &eligible,
+        used_photos: vec![false; eligible.len()],
+        taken: HashSet::new(),
+        chosen: Vec::with_capacity(config.max_matches),
+        max_matches: config.max_matches,
+    };
+    for (mut tier, seen_before) in [(unseen, false), (seen, true)] {
+        if picker.is_full() {
+            break;
+        }
+        score_pairs(&mut tier, &eligible, config, rng);
+        picker.pick_from(&mut tier, seen_before, rng);
+    }
+    Ok(picker.chosen)
+}
+
+/// Whether the judge was shown or has judged a pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PairStatus {
+    Unseen,
+    Seen,
+    Judged,
+}
+
+/// The judge's history over the eligible photos, as a matrix of pair indices, built from
+/// whichever is smaller: the history, or the pool's pairs.
+struct HistoryIndex {
+    n_photos: usize,
+    statuses: Vec<PairStatus>,
+}
+
+impl HistoryIndex {
+    fn new(eligible: &[&PairingCandidate], history: &JudgeHistory) -> Self {
+        let n_photos = eligible.len();
+        let mut statuses = vec![PairStatus::Unseen; n_photos * n_photos];
+        let mut mark = |first_idx: usize, second_idx: usize, status: PairStatus| {
+            let cell =
+                &mut statuses[first_idx.min(second_idx) * n_photos + first_idx.max(second_idx)];
+            if *cell != PairStatus::Judged {
+                *cell = status;
+            }
+        };
+        let n_pairs = n_photos * n_photos.saturating_sub(1) / 2;
+        if history.proposed.len() + history.judged.len() <= n_pairs {
+            let index_of: HashMap<PhotoId, usize> = eligible
+                .iter()
+                .enumerate()
+                .map(|(idx, candidate)| (candidate.photo_id, idx))
+                .collect();
+            for (matches, status) in [
+                (&history.proposed, PairStatus::Seen),
+                (&history.judged, PairStatus::Judged),
+            ] {
+                for match_id in matches {
+                    if let (Some(&low), Some(&high)) = (
+                        index_of.get(&match_id.low()),
+                        index_of.get(&match_id.high()),
+                    ) {
+                        mark(low, high, status);
+                    }
+                }
+            }
+        } else {
+            for first_idx in 0..n_photos {
+                for second_idx in first_idx + 1..n_photos {
+                    let match_id =
+                        MatchId::new(eligible[first_idx].photo_id, eligible[second_idx].photo_id)
+                            .expect("eligible photos are distinct");
+                    if history.judged.contains(&match_id) {
+                        mark(first_idx, second_idx, PairStatus::Judged);
+                    } else if history.proposed.contains(&match_id) {
+                        mark(first_idx, second_idx, PairStatus::Seen);
+                    }
+                }
+            }
+        }
+        Self { n_photos, statuses }
+    }
+
+    fn status(&self, first_idx: usize, second_idx: usize) -> PairStatus {
+        self.statuses[first_idx.min(second_idx) * self.n_photos + first_idx.max(second_idx)]
+    }
+}
+
+/// The candidates that may appear at all: not the judge's, each photo once.
+fn eligible_photos<'a>(request: &PairingRequest<'a>) -> Vec<&'a PairingCandidate> {
+    let mut seen_ids = HashSet::with_capacity(request.candidates.len());
+    request
+        .candidates
+        .iter()
+        .filter(|candidate| candidate.owner != request.judge)
+        .filter(|candidate| seen_ids.insert(candidate.photo_id))
+        .collect()
+}
+
+fn pair_is_allowed(
+    first: &PairingCandidate,
+    second: &PairingCandidate,
+    must_include: Option<PhotoId>,
+) -> bool {
+    let includes_required = must_include
+        .is_none_or(|photo_id| first.photo_id == photo_id || second.photo_id == photo_id);
+    first.owner != second.owner && first.media_type == second.media_type && includes_required
+}
+
+/// An allowed, unjudged pair with its sort key (larger is proposed first).
+#[derive(Debug, Clone, Copy)]
+struct ScoredPair {
+    first_idx: u32,
+    second_idx: u32,
+    is_cold: bool,
+    key: f64,
+}
+
+impl ScoredPair {
+    /// Proposal order: new photos first, then larger keys, then pool order (so the order
+    /// is total and deterministic for a given generator).
+    fn proposal_order(&self, other: &Self) -> Ordering {
+        other
+            .is_cold
+            .cmp(&self.is_cold)
+            .then(other.key.total_cmp(&self.key))
+            .then((self.first_idx, self.second_idx).cmp(&(other.first_idx, other.second_idx)))
+    }
+}
+
+/// Draws every pair's key (the order is settled by the picker, lazily).
+fn score_pairs(
+    tier: &mut [ScoredPair],
+    eligible: &[&PairingCandidate],
+    config: &PairingConfig,
+    rng: &mut (impl Rng + ?Sized),
+) {
+    match config.strategy {
+        PairingStrategy::Random => {
+            for pair in tier.iter_mut() {
+                pair.key = rng.random::<f64>();
+            }
+        }
+        PairingStrategy::Informative => {
+            let relevance = top_relevance(eligible, config.informative_top_k);
+            let floor = config.informative_floor.clamp(0.0, 1.0);
+            // Gumbel-top-k: sorting by focus * ln(w) + Gumbel noise draws pairs without
+            // replacement with probability proportional to w^focus.
+            for pair in tier.iter_mut() {
+                let uncertainty = misorder_probability(
+                    eligible[pair.first_idx as usize].rating,
+                    eligible[pair.second_idx as usize].rating,
+                );
+                let reach =
+                    relevance[pair.first_idx as usize].max(relevance[pair.second_idx as usize]);
+                let weight = uncertainty * (floor + (1.0 - floor) * reach);
+                let uniform: f64 = rng.random_range(f64::MIN_POSITIVE..1.0);
+                let gumbel = -(-uniform.ln()).ln();
+                pair.key = config.informative_focus * weight.max(1e-300).ln() + gumbel;
+            }
+        }
+    }
+}
+
+/// Phi(z) ~ 1 / (1 + exp(-1.702 z)), within 0.01 everywhere.
+const LOGISTIC_PROBIT_SCALE: f64 = 1.702;
+
+/// How likely the current order of two photos is wrong: the probability, with each
+/// rating taken as normal with its RD (Glicko-2 scale), that the lower-rated photo is in
+/// truth the better one, `Phi(-|mu_a - mu_b| / sqrt(phi_a^2 + phi_b^2))` (with the logistic
+/// approximation of Phi). It is 0.5 for two new or equal photos and falls towards 0 as
+/// ratings part or RDs shrink: the informative strategy's measure of what a vote on the
+/// pair can teach the board (close ratings, high RD).
+///
+/// ```
+/// use glicko2::Rating;
+/// use tourney_core::misorder_probability;
+///
+/// let known = |r| Rating::new(r, 40.0, 0.06).unwrap();
+/// let unknown = |r| Rating::new(r, 300.0, 0.06).unwrap();
+/// let close = misorder_probability(known(1500.0), known(1510.0));
+/// assert!(close > misorder_probability(known(1500.0), known(1700.0)));
+/// assert!(misorder_probability(unknown(1500.0), unknown(1700.0)) > misorder_probability(known(1500.0), known(1700.0)));
+/// assert!((misorder_probability(unknown(1500.0), unknown(1500.0)) - 0.5).abs() < 1e-12);
+/// ```
+pub fn misorder_probability(a: Rating, b: Rating) -> f64 {
+    let a = a.to_glicko2();
+    let b = b.to_glicko2();
+    let z = (a.mu - b.mu).abs() / (a.phi * a.phi + b.phi * b.phi).sqrt();
+    1.0 / (1.0 + (LOGISTIC_PROBIT_SCALE * z).exp())
+}
+
+/// For each eligible photo, how plausibly it belongs in the top `top_k`: the probability,
+/// with its rating normal with its RD, that it is above the current k-th best rating
+/// (logistic approximation of Phi). All 1 when `top_k` is 0.
+fn top_relevance(eligible: &[&PairingCandidate], top_k: usize) -> Vec<f64> {
+    if top_k == 0 || eligible.is_empty() {
+        return vec![1.0; eligible.len()];
+    }
+    let mut ratings: Vec<f64> = eligible.iter().map(|c| c.rating.rating()).collect();
+    ratings.sort_unstable_by(|a, b| b.total_cmp(a));
+    let threshold = ratings[top_k.min(ratings.len()) - 1];
+    eligible
+        .iter()
+        .map(|candidate| {
+            let z = (candidate.rating.rating() - threshold) / candidate.rating.deviation();
+            1.0 / (1.0 + (-LOGISTIC_PROBIT_SCALE * z).exp())
+        })
+        .collect()
+}
+
+/// Pairs ordered at first, before the rest of a tier is sorted: enough for a full
+/// response unless many of them share photos.
+const HEAD_PAIRS_PER_MATCH: usize = 8;
+
+/// Fills a response from tiers, spreading photos across matches.
+struct Picker<'a, 'b> {
+    eligible: &'b [&'a PairingCandidate],
+    used_photos: Vec<bool>,
+    taken: HashSet<(u32, u32)>,
+    chosen: Vec<ProposedMatch>,
+    max_matches: usize,
+}
+
+impl Picker<'_, '_> {
+    fn is_full(&self) -> bool {
+        self.chosen.len() >= self.max_matches
+    }
+
+    /// Two passes over a tier in proposal order: first only pairs of photos not yet in the
+    /// response, then any pair not yet in it. Only the head of the tier is sorted at first;
+    /// the rest is sorted only when the head did not fill the response.
+    fn pick_from(
+        &mut self,
+        tier: &mut [ScoredPair],
+        seen_before: bool,
+        rng: &mut (impl Rng + ?Sized),
+    ) {
+        let head_len = tier
+            .len()
+            .min(HEAD_PAIRS_PER_MATCH * self.max_matches.max(1));
+        if head_len < tier.len() {
+            tier.select_nth_unstable_by(head_len - 1, ScoredPair::proposal_order);
+        }
+        tier[..head_len].sort_unstable_by(ScoredPair::proposal_order);
+        self.pass(
+            &tier[..head_len],
+            PassOptions {
+                allow_reuse: false,
+                seen_before,
+            },
+            rng,
+        );
+        if self.is_full() {
+            return;
+        }
+        tier[head_len..].sort_unstable_by(ScoredPair::proposal_order);
+        self.pass(
+            &tier[head_len..],
+            PassOptions {
+                allow_reuse: false,
+                seen_before,
+            },
+            rng,
+        );
+        self.pass(
+            tier,
+            PassOptions {
+                allow_reuse: true,
+                seen_before,
+            },
+            rng,
+        );
+    }
+
+    fn pass(&mut self, pairs: &[ScoredPair], options: PassOptions, rng: &mut (impl Rng + ?Sized)) {
+        for pair in pairs {
+            if self.is_full() {
+                return;
+            }
+            let (first_idx, second_idx) = (pair.first_idx as usize, pair.second_idx as usize);
+            let photos_free = !self.used_photos[first_idx] && !self.used_photos[second_idx];
+            if !options.allow_reuse && !photos_free {
+                continue;
+            }
+            if !self.taken.insert((pair.first_idx, pair.second_idx)) {
+                continue;
+            }
+            self.used_photos[first_idx] = true;
+            self.used_photos[second_idx] = true;
+            let (first, second) = (
+                self.eligible[first_idx].photo_id,
+                self.eligible[second_idx].photo_id,
+            );
+            let (left, right) = if rng.random_bool(0.5) {
+                (first, second)
+            } else {
+                (second, first)
+            };
+            self.chosen.push(ProposedMatch {
+                match_id: MatchId::new(first, second).expect("eligible photos are distinct"),
+                left,
+                right,
+                seen_before: options.seen_before,
+            });
+        }
+    }
+}
+
+/// How one pass over a tier picks.
+#[derive(Debug, Clone, Copy)]
+struct PassOptions {
+    /// Whether a photo already in the response may appear again.
+    allow_reuse: bool,
+    /// Whether the tier holds pairs the judge was shown before.
+    seen_before: bool,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,376 @@
+//! Table-driven cases for match proposal: each hard rule, the fallbacks and errors, and
+//! the randomness both strategies must keep.
+
+use std::collections::HashMap;
+
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+
+use super::*;
+
+const JUDGE: UserId = UserId::from_u128(999);
+
+fn candidate(photo: u128, owner: u128, media_type: MediaType) -> PairingCandidate {
+    PairingCandidate {
+        photo_id: PhotoId::from_u128(photo),
+        owner: UserId::from_u128(owner),
+        media_type,
+        rating: Rating::default(),
+        n_games: 100,
+    }
+}
+
+fn photos(owners: &[u128]) -> Vec<PairingCandidate> {
+    owners
+        .iter()
+        .enumerate()
+        .map(|(idx, owner)| candidate(idx as u128 + 1, *owner, MediaType::Photo))
+        .collect()
+}
+
+fn config(strategy: PairingStrategy) -> PairingConfig {
+    PairingConfig {
+        strategy,
+        ..PairingConfig::default()
+    }
+}
+
+fn propose(
+    candidates: &[PairingCandidate],
+    history: &JudgeHistory,
+    strategy: PairingStrategy,
+    seed: u64,
+) -> Result<Vec<ProposedMatch>, Error> {
+    let request = PairingRequest {
+        judge: JUDGE,
+        candidates,
+        history,
+        must_include: None,
+    };
+    propose_matches(
+        &request,
+        &config(strategy),
+        &mut SmallRng::seed_from_u64(seed),
+    )
+}
+
+fn match_id(a: u128, b: u128) -> MatchId {
+    MatchId::new(PhotoId::from_u128(a), PhotoId::from_u128(b)).unwrap()
+}
+
+/// Pairs of photo numbers, as a history is written in a table.
+type PhotoPairs = &'static [(u128, u128)];
+
+const STRATEGIES: [PairingStrategy; 2] = [PairingStrategy::Random, PairingStrategy::Informative];
+
+#[test]
+fn hard_rules_hold_for_both_strategies() {
+    let mut candidates = photos(&[1, 1, 2, 3, JUDGE.as_u128(), 4, 5, 6]);
+    candidates.push(candidate(50, 7, MediaType::Movie));
+    candidates.push(candidate(51, 8, MediaType::Movie));
+    let owner_of: HashMap<PhotoId, (UserId, MediaType)> = candidates
+        .iter()
+        .map(|c| (c.photo_id, (c.owner, c.media_type)))
+        .collect();
+    for strategy in STRATEGIES {
+        for seed in 0..20 {
+            let matches = propose(&candidates, &JudgeHistory::default(), strategy, seed).unwrap();
+            assert_eq!(matches.len(), 10);
+            let distinct: HashSet<MatchId> = matches.iter().map(|m| m.match_id).collect();
+            assert_eq!(
+                distinct.len(),
+                matches.len(),
+                "a pair twice in one response"
+            );
+            for proposed in &matches {
+                let (left_owner, left_media) = owner_of[&proposed.left];
+                let (right_owner, right_media) = owner_of[&proposed.right];
+                assert_ne!(left_owner, JUDGE);
+                assert_ne!(right_owner, JUDGE);
+                assert_ne!(left_owner, right_owner);
+                assert_eq!(left_media, right_media);
+                assert_eq!(
+                    proposed.match_id,
+                    MatchId::new(proposed.left, proposed.right).unwrap()
+                );
+                assert!(!proposed.seen_before);
+            }
+        }
+    }
+}
+
+#[test]
+fn unseen_pairs_come_before_seen_ones_and_judged_ones_never_return() {
+    // Four photos of four owners: six allowed pairs.
+    let candidates = photos(&[1, 2, 3, 4]);
+    // (proposed, judged, expected number of matches, expected number seen before)
+    let cases: [(PhotoPairs, PhotoPairs, usize, usize); 4] = [
+        (&[], &[], 6, 0),
+        (&[(1, 2), (3, 4)], &[], 6, 2),
+        (&[(1, 2), (3, 4)], &[(1, 2)], 5, 1),
+        (
+            &[(1, 2), (1, 3), (1, 4), (2, 3), (2, 4)],
+            &[(1, 2), (1, 3)],
+            4,
+            3,
+        ),
+    ];
+    for (proposed, judged, n_expected, n_seen_expected) in cases {
+        let history = JudgeHistory {
+            proposed: proposed.iter().map(|(a, b)| match_id(*a, *b)).collect(),
+            judged: judged.iter().map(|(a, b)| match_id(*a, *b)).collect(),
+        };
+        for strategy in STRATEGIES {
+            let matches = propose(&candidates, &history, strategy, 7).unwrap();
+            assert_eq!(matches.len(), n_expected, "{proposed:?} {judged:?}");
+            let n_seen = matches.iter().filter(|m| m.seen_before).count();
+            assert_eq!(n_seen, n_seen_expected);
+            // Unseen pairs first, and every seen pair really was seen.
+            let first_seen = matches
+                .iter()
+                .position(|m| m.seen_before)
+                .unwrap_or(matches.len());
+            assert!(matches[first_seen..].iter().all(|m| m.seen_before));
+            for proposed_match in &matches {
+                assert!(!history.judged.contains(&proposed_match.match_id));
+                assert_eq!(
+                    proposed_match.seen_before,
+                    history.proposed.contains(&proposed_match.match_id)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_long_history_from_other_pools_changes_nothing() {
+    // Six allowed pairs here, and a judge who has seen 100 pairs elsewhere: the history is
+    // then read pair by pair instead of entry by entry, with the same outcome.
+    let candidates = photos(&[1, 2, 3, 4]);
+    let mut history = JudgeHistory {
+        proposed: [match_id(1, 2), match_id(3, 4), match_id(1, 3)].into(),
+        judged: [match_id(1, 2)].into(),
+    };
+    let short_history = history.clone();
+    for n in 0..100 {
+        history.proposed.insert(match_id(1_000 + n, 2_000 + n));
+        history.judged.insert(match_id(1_000 + n, 2_000 + n));
+    }
+    for strategy in STRATEGIES {
+        let from_short = propose(&candidates, &short_history, strategy, 11).unwrap();
+        let from_long = propose(&candidates, &history, strategy, 11).unwrap();
+        assert_eq!(from_short, from_long);
+        assert_eq!(from_long.len(), 5);
+        assert_eq!(from_long.iter().filter(|m| m.seen_before).count(), 2);
+    }
+}
+
+#[test]
+fn errors_name_the_situation() {
+    let all_judged = JudgeHistory {
+        proposed: [match_id(1, 2)].into(),
+        judged: [match_id(1, 2)].into(),
+    };
+    let mixed_media = vec![
+        candidate(1, 1, MediaType::Photo),
+        candidate(2, 2, MediaType::Movie),
+    ];
+    let cases: [(Vec<PairingCandidate>, &JudgeHistory, Error); 5] = [
+        (
+            vec![],
+            &JudgeHistory::default(),
+            Error::NotEnoughPhotos { eligible: 0 },
+        ),
+        (
+            photos(&[1]),
+            &JudgeHistory::default(),
+            Error::NotEnoughPhotos { eligible: 0 },
+        ),
+        (
+            photos(&[1, 1, 1]),
+            &JudgeHistory::default(),
+            Error::NotEnoughPhotos { eligible: 0 },
+        ),
+        (
+            mixed_media,
+            &JudgeHistory::default(),
+            Error::NotEnoughPhotos { eligible: 0 },
+        ),
+        (
+            photos(&[1, 2]),
+            &all_judged,
+            Error::NoUniqueMatches { n_allowed_pairs: 1 },
+        ),
+    ];
+    for (candidates, history, expected) in cases {
+        for strategy in STRATEGIES {
+            assert_eq!(
+                propose(&candidates, history, strategy, 1).unwrap_err(),
+                expected,
+                "{candidates:?}"
+            );
+        }
+    }
+    let own_photos = photos(&[JUDGE.as_u128(), JUDGE.as_u128(), 3]);
+    assert_eq!(
+        propose(
+            &own_photos,
+            &JudgeHistory::default(),
+            PairingStrategy::Random,
+            1
+        )
+        .unwrap_err(),
+        Error::NotEnoughPhotos { eligible: 0 }
+    );
+}
+
+#[test]
+fn new_photos_are_proposed_first() {
+    let mut candidates = photos(&(1..=30).collect::<Vec<u128>>());
+    candidates[17].n_games = 0;
+    candidates[23].n_games = 4;
+    let cold = [candidates[17].photo_id, candidates[23].photo_id];
+    for strategy in STRATEGIES {
+        for seed in 0..10 {
+            let matches = propose(&candidates, &JudgeHistory::default(), strategy, seed).unwrap();
+            for (idx, photo_id) in cold.iter().enumerate() {
+                assert!(
+                    matches[..2].iter().any(|m| m.match_id.contains(*photo_id)),
+                    "{strategy} seed {seed}: cold photo {idx} not in the first two matches"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_photo_appears_once_per_response_while_the_pool_allows() {
+    let candidates = photos(&(1..=20).collect::<Vec<u128>>());
+    for strategy in STRATEGIES {
+        let matches = propose(&candidates, &JudgeHistory::default(), strategy, 3).unwrap();
+        let mut shown: Vec<PhotoId> = matches.iter().flat_map(|m| [m.left, m.right]).collect();
+        shown.sort();
+        shown.dedup();
+        assert_eq!(shown.len(), 20, "{strategy}");
+    }
+}
+
+#[test]
+fn sides_and_pairs_are_random_so_two_judges_see_different_matches() {
+    let candidates = photos(&(1..=40).collect::<Vec<u128>>());
+    for strategy in STRATEGIES {
+        let first = propose(&candidates, &JudgeHistory::default(), strategy, 1).unwrap();
+        let second = propose(&candidates, &JudgeHistory::default(), strategy, 2).unwrap();
+        let first_ids: HashSet<MatchId> = first.iter().map(|m| m.match_id).collect();
+        let second_ids: HashSet<MatchId> = second.iter().map(|m| m.match_id).collect();
+        assert!(
+            first_ids.intersection(&second_ids).count() < 5,
+            "{strategy}"
+        );
+        let n_low_left = (0..50)
+            .flat_map(|seed| {
+                propose(&candidates, &JudgeHistory::default(), strategy, seed).unwrap()
+            })
+            .filter(|m| m.left == m.match_id.low())
+            .count();
+        assert!(
+            (150..350).contains(&n_low_left),
+            "{strategy}: {n_low_left} of 500"
+        );
+    }
+}
+
+#[test]
+fn informative_prefers_close_uncertain_pairs() {
+    // Photos 1-10 are well known and spread 200 points apart; photos 11 and 12 are new
+    // and level. Informative proposes 11 v 12 far more often than random does.
+    let mut candidates = photos(&(1..=12).collect::<Vec<u128>>());
+    for (idx, candidate) in candidates.iter_mut().enumerate() {
+        let (rating, deviation) = if idx < 10 {
+            (500.0 + 200.0 * idx as f64, 40.0)
+        } else {
+            (1500.0, 300.0)
+        };
+        candidate.rating = Rating::new(rating, deviation, 0.06).unwrap();
+    }
+    let uncertain_pair = match_id(11, 12);
+    let count_first_pick = |strategy| {
+        (0..200)
+            .filter(|seed| {
+                let matches =
+                    propose(&candidates, &JudgeHistory::default(), strategy, *seed).unwrap();
+                matches[0].match_id == uncertain_pair
+            })
+            .count()
+    };
+    let informative = count_first_pick(PairingStrategy::Informative);
+    let random = count_first_pick(PairingStrategy::Random);
+    assert!(
+        informative > 4 * random.max(5),
+        "informative {informative}, random {random}"
+    );
+    assert!(informative < 200, "informative must stay random");
+}
+
+#[test]
+fn informative_settles_the_top_of_the_board_first() {
+    // Forty known photos in close pairs of ratings (1000, 1010, 1100, 1110, ...): every
+    // pair of neighbours is as uncertain as the next, but only the top ones decide the board.
+    let mut candidates = photos(&(1..=40).collect::<Vec<u128>>());
+    for (idx, candidate) in candidates.iter_mut().enumerate() {
+        let rating = 1000.0 + 100.0 * (idx / 2) as f64 + 10.0 * (idx % 2) as f64;
+        candidate.rating = Rating::new(rating, 50.0, 0.06).unwrap();
+    }
+    let top_ten: HashSet<PhotoId> = candidates[30..].iter().map(|c| c.photo_id).collect();
+    let count_top_pairs = |strategy| {
+        (0..100)
+            .map(|seed| {
+                let matches =
+                    propose(&candidates, &JudgeHistory::default(), strategy, seed).unwrap();
+                matches
+                    .iter()
+                    .filter(|m| top_ten.contains(&m.left) && top_ten.contains(&m.right))
+                    .count()
+            })
+            .sum::<usize>()
+    };
+    let informative = count_top_pairs(PairingStrategy::Informative);
+    let random = count_top_pairs(PairingStrategy::Random);
+    assert!(
+        informative > 3 * random,
+        "informative {informative}, random {random}"
+    );
+}
+
+#[test]
+fn must_include_restricts_to_pairs_with_that_photo() {
+    let candidates = photos(&[1, 2, 3, 4, 5]);
+    let wanted = PhotoId::from_u128(3);
+    let request = PairingRequest {
+        judge: JUDGE,
+        candidates: &candidates,
+        history: &JudgeHistory::default(),
+        must_include: Some(wanted),
+    };
+    let matches = propose_matches(
+        &request,
+        &PairingConfig::default(),
+        &mut SmallRng::seed_from_u64(5),
+    )
+    .unwrap();
+    assert_eq!(matches.len(), 4);
+    assert!(matches.iter().all(|m| m.match_id.contains(wanted)));
+}
+
+#[test]
+fn strategy_names_parse() {
+    assert_eq!(
+        "random".parse::<PairingStrategy>().unwrap(),
+        PairingStrategy::Random
+    );
+    assert_eq!(
+        "informative".parse::<PairingStrategy>().unwrap(),
+        PairingStrategy::Informative
+    );
+    assert!("smart".parse::<PairingStrategy>().is_err());
+}
