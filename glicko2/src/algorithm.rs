@@ -29,7 +29,12 @@ pub(crate) fn game_terms(
     score: f64,
     exp: impl Fn(f64) -> f64,
 ) -> (f64, f64) {
-    let t = exp(-g_opponent * (mu - mu_opponent));
+    terms_from_exp(exp(-g_opponent * (mu - mu_opponent)), g_opponent, score)
+}
+
+/// [`game_terms`] given t = exp(-g (mu - mu_j)) already computed.
+#[inline(always)]
+pub(crate) fn terms_from_exp(t: f64, g_opponent: f64, score: f64) -> (f64, f64) {
     let e = 1.0 / (1.0 + t);
     (
         g_opponent * g_opponent * t * e * e,

@@ -89,55 +89,75 @@ pub fn rate(player: Rating, games: &[Game], config: &Config) -> Result<Rating, E
 /// Sums the game terms four games at a time, with four independent accumulators and a
 /// table-free exp, so that the compiler can vectorise the arithmetic.
 fn sum_games(mu: f64, games: &[Game]) -> Sums {
-    const LANES: usize = 4;
-    let mut v_inv = [0.0; LANES];
-    let mut score = [0.0; LANES];
-    let chunks = games.chunks_exact(LANES);
-    let remainder = chunks.remainder();
+    let (chunks, remainder) = games.as_chunks::<SUM_LANES>();
+    let mut v_inv = [0.0; SUM_LANES];
+    let mut score = [0.0; SUM_LANES];
     for chunk in chunks {
-        let mut rating = [0.0; LANES];
-        let mut deviation = [0.0; LANES];
-        let mut game_score = [0.0; LANES];
-        for lane in 0..LANES {
+        // Gather into plain arrays first, so the arithmetic below vectorises.
+        let mut rating = [0.0; SUM_LANES];
+        let mut deviation = [0.0; SUM_LANES];
+        let mut game_score = [0.0; SUM_LANES];
+        for lane in 0..SUM_LANES {
             rating[lane] = chunk[lane].opponent.rating();
             deviation[lane] = chunk[lane].opponent.deviation();
             game_score[lane] = chunk[lane].score;
         }
-        for lane in 0..LANES {
-            let (dv, ds) = terms_against(mu, rating[lane], deviation[lane], game_score[lane]);
+        for lane in 0..SUM_LANES {
+            let (mu_opponent, g_opponent) = opponent_terms(rating[lane], deviation[lane]);
+            let (dv, ds) =
+                algorithm::game_terms(mu, mu_opponent, g_opponent, game_score[lane], exp_for_lanes);
             v_inv[lane] += dv;
             score[lane] += ds;
         }
     }
     for (lane, game) in remainder.iter().enumerate() {
-        let (dv, ds) = terms_against(
+        let opponent = &game.opponent;
+        let (mu_opponent, g_opponent) = opponent_terms(opponent.rating(), opponent.deviation());
+        let (dv, ds) = algorithm::game_terms(
             mu,
-            game.opponent.rating(),
-            game.opponent.deviation(),
+            mu_opponent,
+            g_opponent,
             game.score,
+            fastmath::exp_in_range,
         );
         v_inv[lane] += dv;
         score[lane] += ds;
     }
     Sums {
-        v_inv: (v_inv[0] + v_inv[1]) + (v_inv[2] + v_inv[3]),
-        score: (score[0] + score[1]) + (score[2] + score[3]),
+        v_inv: pairwise_sum(v_inv),
+        score: pairwise_sum(score),
     }
 }
 
-/// One game's terms against an opponent given on the public scale.
+/// Games summed side by side in [`sum_games`].
+const SUM_LANES: usize = 4;
+
+/// The exp for [`sum_games`]' vectorised loop: with AVX2 the table-driven one (its lookups
+/// become gathers), otherwise the table-free one, which SSE2 vectorises whole.
 #[inline(always)]
-fn terms_against(mu: f64, rating: f64, deviation: f64, score: f64) -> (f64, f64) {
+fn exp_for_lanes(x: f64) -> f64 {
+    #[cfg(target_feature = "avx2")]
+    {
+        fastmath::exp_in_range(x)
+    }
+    #[cfg(not(target_feature = "avx2"))]
+    {
+        fastmath::exp_vectorisable(x)
+    }
+}
+
+/// The sum of the lanes, in a fixed pairwise order.
+#[inline(always)]
+fn pairwise_sum(lanes: [f64; SUM_LANES]) -> f64 {
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+}
+
+/// An opponent's mu and g(phi), from the public scale.
+#[inline(always)]
+fn opponent_terms(rating: f64, deviation: f64) -> (f64, f64) {
     const INV_SCALE: f64 = 1.0 / SCALE;
     let mu_opponent = (rating - CENTER) * INV_SCALE;
-    let g_opponent = algorithm::g(deviation * INV_SCALE);
-    algorithm::game_terms(
-        mu,
-        mu_opponent,
-        g_opponent,
-        score,
-        fastmath::exp_vectorisable,
-    )
+    (mu_opponent, algorithm::g(deviation * INV_SCALE))
 }
 
 /// Rates both players of a single game as a one-game period each: the convenience for

@@ -4,7 +4,7 @@
 use crate::algorithm::Player;
 use crate::config::Config;
 use crate::error::Error;
-use crate::fastmath::{exp, exp_in_range, exp_vectorisable, ln, select};
+use crate::fastmath::{exp, exp_in_range, exp_vectorisable, ln, mul_add, select};
 
 /// Step 5 for `N` independent players, one array element each.
 ///
@@ -127,8 +127,11 @@ impl<const N: usize> Lanes<N> {
     fn f_fraction(&self, lane: usize, x: f64, exp_x: f64, inv_tau_sq: f64) -> (f64, f64) {
         let sum = self.denominator_constant[lane] + exp_x;
         let denominator = sum * sum;
-        let numerator = 0.5 * exp_x * (self.numerator_constant[lane] - exp_x)
-            - denominator * ((x - self.a[lane]) * inv_tau_sq);
+        let numerator = mul_add(
+            -denominator,
+            (x - self.a[lane]) * inv_tau_sq,
+            0.5 * exp_x * (self.numerator_constant[lane] - exp_x),
+        );
         (numerator, denominator)
     }
 
