@@ -209,9 +209,11 @@ pub(crate) fn exp_in_range(x: f64) -> f64 {
     let j = (k_bits & 31) as usize;
     let m_shifted = ((k_bits as i64) >> 5) << 52;
     let scale = f64::from_bits(EXP2_TABLE[j].to_bits().wrapping_add(m_shifted as u64));
+    // (1 + r) + r^2 (1/2 + r/6) + r^4 (1/24 + r/120 + r^2/720): depth three products.
     let r2 = r * r;
+    let r4 = r2 * r2;
     let high = mul_add(r2, 1.0 / 720.0, mul_add(r, 1.0 / 120.0, 1.0 / 24.0));
-    let poly = mul_add(r2, mul_add(r2, high, mul_add(r, 1.0 / 6.0, 0.5)), 1.0 + r);
+    let poly = mul_add(r4, high, mul_add(r2, mul_add(r, 1.0 / 6.0, 0.5), 1.0 + r));
     scale * poly
 }
 
