@@ -7,52 +7,20 @@
 
 use std::hint::black_box;
 
+use benches::baselines::{
+    instant, instant_periods, instant_rate, outcome, skill, skillratings_periods,
+};
 use benches::{random_pair_games, random_rating, rng};
 use criterion::{Criterion, criterion_group, criterion_main};
 use glicko2::{Config, Game, PairGame, Period, Rating};
-use instant_glicko_2::algorithm::{InternalGame, rate_games_untimed};
-use instant_glicko_2::{InternalRating, IntoWithParameters, Parameters, PublicRating};
+use instant_glicko_2::algorithm::InternalGame;
+use instant_glicko_2::{InternalRating, IntoWithParameters, Parameters};
 use skillratings::Outcomes;
-use skillratings::glicko2::{
-    Glicko2Config, Glicko2Rating, decay_deviation, glicko2, glicko2_rating_period,
-};
+use skillratings::glicko2::{Glicko2Config, glicko2, glicko2_rating_period};
 
 const N_PLAYERS: u32 = 10_000;
 const N_PERIODS: usize = 10;
 const GAMES_PER_PERIOD: usize = 100_000;
-
-fn skill(rating: Rating) -> Glicko2Rating {
-    Glicko2Rating {
-        rating: rating.rating(),
-        deviation: rating.deviation(),
-        volatility: rating.volatility(),
-    }
-}
-
-fn instant(rating: Rating) -> PublicRating {
-    PublicRating::new(rating.rating(), rating.deviation(), rating.volatility())
-}
-
-fn outcome(score: f64) -> Outcomes {
-    if score >= 1.0 {
-        Outcomes::WIN
-    } else if score <= 0.0 {
-        Outcomes::LOSS
-    } else {
-        Outcomes::DRAW
-    }
-}
-
-/// Rates one player on the public scale with instant-glicko-2 (converting in and out, as
-/// a caller holding public ratings must).
-fn instant_rate(
-    player: PublicRating,
-    games: &[InternalGame],
-    parameters: Parameters,
-) -> PublicRating {
-    let internal: InternalRating = player.into_with_parameters(parameters);
-    rate_games_untimed(internal, games, 1.0, parameters).into_with_parameters(parameters)
-}
 
 fn one_game(c: &mut Criterion) {
     let mut rng = rng(1);
@@ -178,54 +146,15 @@ fn million_games(c: &mut Criterion) {
         });
     });
 
-    // The other crates rate one player at a time: group each period's games per player
-    // (buffers reused across periods, so they pay no more allocation than they must).
-    let skill_config = Glicko2Config::new();
-    let skill_start: Vec<_> = start.iter().map(|r| skill(*r)).collect();
-    let mut skill_games: Vec<Vec<(Glicko2Rating, Outcomes)>> = vec![Vec::new(); start.len()];
+    // The other crates rate one player at a time: each period's games are grouped per
+    // player (buffers reused across periods, so they pay no more allocation than they must).
+    let mut skill_games = Vec::new();
     group.bench_function("skillratings", |b| {
-        b.iter(|| {
-            let mut ratings = skill_start.clone();
-            for games in &periods {
-                skill_games.iter_mut().for_each(Vec::clear);
-                for game in games {
-                    let (a, bb) = (game.a as usize, game.b as usize);
-                    skill_games[a].push((ratings[bb], outcome(game.score_a)));
-                    skill_games[bb].push((ratings[a], outcome(1.0 - game.score_a)));
-                }
-                for (rating, own) in ratings.iter_mut().zip(&skill_games) {
-                    *rating = if own.is_empty() {
-                        decay_deviation(rating)
-                    } else {
-                        glicko2_rating_period(rating, own, &skill_config)
-                    };
-                }
-            }
-            black_box(ratings)
-        });
+        b.iter(|| black_box(skillratings_periods(&start, &periods, &mut skill_games)));
     });
-
-    let parameters = Parameters::default();
-    let instant_start: Vec<_> = start.iter().map(|r| instant(*r)).collect();
-    let mut instant_games: Vec<Vec<InternalGame>> = vec![Vec::new(); start.len()];
+    let mut instant_games = Vec::new();
     group.bench_function("instant-glicko-2", |b| {
-        b.iter(|| {
-            let mut ratings = instant_start.clone();
-            for games in &periods {
-                instant_games.iter_mut().for_each(Vec::clear);
-                for game in games {
-                    let (a, bb) = (game.a as usize, game.b as usize);
-                    let a_internal: InternalRating = ratings[a].into_with_parameters(parameters);
-                    let b_internal: InternalRating = ratings[bb].into_with_parameters(parameters);
-                    instant_games[a].push(InternalGame::new(b_internal, game.score_a));
-                    instant_games[bb].push(InternalGame::new(a_internal, 1.0 - game.score_a));
-                }
-                for (rating, own) in ratings.iter_mut().zip(&instant_games) {
-                    *rating = instant_rate(*rating, own, parameters);
-                }
-            }
-            black_box(ratings)
-        });
+        b.iter(|| black_box(instant_periods(&start, &periods, &mut instant_games)));
     });
     group.finish();
 }

@@ -1,5 +1,8 @@
 //! Workloads shared by the benchmarks and the quality reports: seeded random ratings and
-//! games, so that every crate measured is handed exactly the same inputs.
+//! games, so that every crate measured is handed exactly the same inputs; and, in
+//! [`baselines`], the other Glicko-2 crates driven the way their users would.
+
+pub mod baselines;
 
 use glicko2::{PairGame, Rating};
 use rand::rngs::SmallRng;

@@ -15,14 +15,15 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use benches::baselines::{
+    instant, instant_periods, instant_rate, outcome, skill, skillratings_periods,
+};
 use benches::{random_pair_games, random_rating, rng};
 use glicko2::{Config, Game, PairGame, Period, Rating};
-use instant_glicko_2::algorithm::{InternalGame, rate_games_untimed};
-use instant_glicko_2::{InternalRating, IntoWithParameters, Parameters, PublicRating};
+use instant_glicko_2::algorithm::InternalGame;
+use instant_glicko_2::{InternalRating, IntoWithParameters, Parameters};
 use skillratings::Outcomes;
-use skillratings::glicko2::{
-    Glicko2Config, Glicko2Rating, decay_deviation, glicko2, glicko2_rating_period,
-};
+use skillratings::glicko2::{Glicko2Config, glicko2, glicko2_rating_period};
 
 fn main() -> Result<()> {
     let rounds = parse_rounds()?;
@@ -86,37 +87,6 @@ fn time_ns(reps: u32, mut f: impl FnMut()) -> f64 {
         f();
     }
     start.elapsed().as_nanos() as f64 / f64::from(reps)
-}
-
-fn skill(rating: Rating) -> Glicko2Rating {
-    Glicko2Rating {
-        rating: rating.rating(),
-        deviation: rating.deviation(),
-        volatility: rating.volatility(),
-    }
-}
-
-fn instant(rating: Rating) -> PublicRating {
-    PublicRating::new(rating.rating(), rating.deviation(), rating.volatility())
-}
-
-fn outcome(score: f64) -> Outcomes {
-    if score >= 1.0 {
-        Outcomes::WIN
-    } else if score <= 0.0 {
-        Outcomes::LOSS
-    } else {
-        Outcomes::DRAW
-    }
-}
-
-fn instant_rate(
-    player: PublicRating,
-    games: &[InternalGame],
-    parameters: Parameters,
-) -> PublicRating {
-    let internal: InternalRating = player.into_with_parameters(parameters);
-    rate_games_untimed(internal, games, 1.0, parameters).into_with_parameters(parameters)
 }
 
 /// Workloads (a) and (b), built once from fixed seeds.
@@ -253,46 +223,21 @@ impl Population {
             }
             black_box(ratings);
         });
-        let skill_config = Glicko2Config::new();
-        let mut skill_games: Vec<Vec<(Glicko2Rating, Outcomes)>> =
-            vec![Vec::new(); self.start.len()];
+        let mut skill_games = Vec::new();
         let theirs = time_ns(1, || {
-            let mut ratings: Vec<_> = self.start.iter().map(|r| skill(*r)).collect();
-            for games in &self.periods {
-                skill_games.iter_mut().for_each(Vec::clear);
-                for game in games {
-                    let (a, b) = (game.a as usize, game.b as usize);
-                    skill_games[a].push((ratings[b], outcome(game.score_a)));
-                    skill_games[b].push((ratings[a], outcome(1.0 - game.score_a)));
-                }
-                for (rating, own) in ratings.iter_mut().zip(&skill_games) {
-                    *rating = if own.is_empty() {
-                        decay_deviation(rating)
-                    } else {
-                        glicko2_rating_period(rating, own, &skill_config)
-                    };
-                }
-            }
-            black_box(ratings);
+            black_box(skillratings_periods(
+                &self.start,
+                &self.periods,
+                &mut skill_games,
+            ));
         });
-        let parameters = Parameters::default();
-        let mut instant_games: Vec<Vec<InternalGame>> = vec![Vec::new(); self.start.len()];
+        let mut instant_games = Vec::new();
         let instant_time = time_ns(1, || {
-            let mut ratings: Vec<_> = self.start.iter().map(|r| instant(*r)).collect();
-            for games in &self.periods {
-                instant_games.iter_mut().for_each(Vec::clear);
-                for game in games {
-                    let (a, b) = (game.a as usize, game.b as usize);
-                    let a_internal: InternalRating = ratings[a].into_with_parameters(parameters);
-                    let b_internal: InternalRating = ratings[b].into_with_parameters(parameters);
-                    instant_games[a].push(InternalGame::new(b_internal, game.score_a));
-                    instant_games[b].push(InternalGame::new(a_internal, 1.0 - game.score_a));
-                }
-                for (rating, own) in ratings.iter_mut().zip(&instant_games) {
-                    *rating = instant_rate(*rating, own, parameters);
-                }
-            }
-            black_box(ratings);
+            black_box(instant_periods(
+                &self.start,
+                &self.periods,
+                &mut instant_games,
+            ));
         });
         (ours / 1e6, theirs / 1e6, instant_time / 1e6)
     }
