@@ -130,7 +130,7 @@ fn sum_games(mu: f64, games: &[Game]) -> Sums {
 }
 
 /// Games summed side by side in [`sum_games`].
-const SUM_LANES: usize = 4;
+const SUM_LANES: usize = 8;
 
 /// The exp for [`sum_games`]' vectorised loop: with AVX2 the table-driven one (its lookups
 /// become gathers), otherwise the table-free one, which SSE2 vectorises whole.
@@ -149,7 +149,8 @@ fn exp_for_lanes(x: f64) -> f64 {
 /// The sum of the lanes, in a fixed pairwise order.
 #[inline(always)]
 fn pairwise_sum(lanes: [f64; SUM_LANES]) -> f64 {
-    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+    ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+        + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
 }
 
 /// An opponent's mu and g(phi), from the public scale.
