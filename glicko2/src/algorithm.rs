@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::rating::{CENTER, Rating, SCALE};
+use crate::rating::{CENTER, Glicko2Scale, Rating, SCALE};
 use crate::volatility::Lanes;
 
 /// pi^2 / 3, the constant inside g (step 3).
@@ -17,8 +17,9 @@ pub(crate) fn g(phi: f64) -> f64 {
 
 /// What one game adds to a player's sums: `(g^2 E (1 - E), g (s - E))` (steps 3 and 4).
 ///
-/// `g_opponent` is g(phi_j); `score` is s in [0, 1]; `exp` is the exponential to use
-/// ([`f64::exp`] on latency-bound paths, [`exp`] in loops that vectorise). E(1 - E) is
+/// `g_opponent` is g(phi_j); `score` is s in [0, 1]; `exp` is the exponential to use (the
+/// table-driven one on latency-bound paths, the table-free one in loops that vectorise,
+/// see `fastmath`). E(1 - E) is
 /// computed as t E^2 with t = exp(-g (mu - mu_j)), which stays accurate when E is close
 /// to 0 or 1.
 #[inline(always)]
@@ -51,13 +52,11 @@ pub(crate) struct Sums {
     pub(crate) score: f64,
 }
 
-/// One player who played in a period: pre-period values on the Glicko-2 scale and sums.
-#[derive(Debug, Clone, Copy, Default)]
+/// One player who played in a period: their rating at the period's start on the Glicko-2
+/// scale, and their games' sums.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Player {
-    pub(crate) mu: f64,
-    /// Pre-period deviation (already aged and capped by the caller).
-    pub(crate) phi: f64,
-    pub(crate) sigma: f64,
+    pub(crate) scaled: Glicko2Scale,
     pub(crate) sums: Sums,
 }
 
@@ -86,10 +85,10 @@ fn conclude(player: &Player, exp_a: f64, config: &Config) -> Result<Rating, Erro
     // Step 5.5: sigma' = e^(A/2), so sigma'^2 = e^A, which the iteration kept.
     let sigma_new_sq = exp_a;
     // Step 6: the pre-rating-period value phi*, squared and capped.
-    let phi_star_sq = (player.phi * player.phi + sigma_new_sq).min(config.max_phi_sq);
+    let phi_star_sq = (player.scaled.phi * player.scaled.phi + sigma_new_sq).min(config.max_phi_sq);
     // Step 7: phi' = 1 / sqrt(1 / phi*^2 + 1 / v), with one division instead of two.
     let phi_new_sq = phi_star_sq / (1.0 + phi_star_sq * player.sums.v_inv);
-    let mu_new = player.mu + phi_new_sq * player.sums.score;
+    let mu_new = player.scaled.mu + phi_new_sq * player.sums.score;
     // Step 8.
     finish(mu_new, phi_new_sq.sqrt(), sigma_new_sq.sqrt(), config)
 }

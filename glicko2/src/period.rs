@@ -99,9 +99,7 @@ impl Period {
                 self.rated[player_idx] = algorithm::finish(scaled.mu, phi, scaled.sigma, config)?;
             } else {
                 self.played.push(Player {
-                    mu: scaled.mu,
-                    phi: scaled.phi,
-                    sigma: scaled.sigma,
+                    scaled,
                     sums: self.sums[player_idx],
                 });
                 self.played_idx.push(player_idx as u32);

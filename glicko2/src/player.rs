@@ -75,15 +75,7 @@ pub fn rate(player: Rating, games: &[Game], config: &Config) -> Result<Rating, E
         check_score(game.score)?;
     }
     let sums = sum_games(scaled.mu, games);
-    algorithm::update(
-        Player {
-            mu: scaled.mu,
-            phi: scaled.phi,
-            sigma: scaled.sigma,
-            sums,
-        },
-        config,
-    )
+    algorithm::update(Player { scaled, sums }, config)
 }
 
 /// Sums the game terms four games at a time, with four independent accumulators and a
@@ -188,14 +180,17 @@ pub fn rate_pair(
         b_scaled.phi,
         score_a,
     );
-    let player = |scaled: crate::Glicko2Scale, sums| Player {
-        mu: scaled.mu,
-        phi: scaled.phi,
-        sigma: scaled.sigma,
-        sums,
-    };
     let [a_new, b_new] = algorithm::update_lanes(
-        &[player(a_scaled, a_sums), player(b_scaled, b_sums)],
+        &[
+            Player {
+                scaled: a_scaled,
+                sums: a_sums,
+            },
+            Player {
+                scaled: b_scaled,
+                sums: b_sums,
+            },
+        ],
         config,
     )?;
     Ok((a_new, b_new))

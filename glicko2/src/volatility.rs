@@ -58,8 +58,8 @@ impl<const N: usize> Lanes<N> {
     fn start_lane(&mut self, lane: usize, player: &Player, config: &Config) -> Result<(), Error> {
         let v = 1.0 / player.sums.v_inv;
         let delta = v * player.sums.score;
-        let phi_sq = player.phi * player.phi;
-        let sigma_sq = player.sigma * player.sigma;
+        let phi_sq = player.scaled.phi * player.scaled.phi;
+        let sigma_sq = player.scaled.sigma * player.scaled.sigma;
         // Step 5.1.
         let a = ln(sigma_sq);
         let numerator_constant = delta * delta - phi_sq - v;
