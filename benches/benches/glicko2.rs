@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use benches::baselines::{
-    instant, instant_periods, instant_rate, outcome, skill, skillratings_periods,
+    self, instant, instant_periods, instant_rate, skill, skillratings_periods,
 };
 use benches::{random_pair_games, random_rating, rng};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -82,10 +82,7 @@ fn sixteen_games(c: &mut Criterion) {
         b.iter(|| black_box(glicko2::rate(black_box(player), black_box(&games), &config).unwrap()));
     });
     let skill_config = Glicko2Config::new();
-    let skill_games: Vec<_> = games
-        .iter()
-        .map(|g| (skill(g.opponent), outcome(g.score)))
-        .collect();
+    let skill_games = baselines::skill_games(&games);
     let skill_player = skill(player);
     group.bench_function("skillratings", |b| {
         b.iter(|| {
@@ -97,15 +94,7 @@ fn sixteen_games(c: &mut Criterion) {
         });
     });
     let parameters = Parameters::default();
-    let instant_games: Vec<_> = games
-        .iter()
-        .map(|g| {
-            InternalGame::new(
-                instant(g.opponent).into_with_parameters(parameters),
-                g.score,
-            )
-        })
-        .collect();
+    let instant_games = baselines::instant_games(&games, parameters);
     let instant_player = instant(player);
     group.bench_function("instant-glicko-2", |b| {
         b.iter(|| {

@@ -3,7 +3,7 @@
 //! period driven the way each crate's users must (group each period's games per player,
 //! then rate player by player; buffers reused across periods).
 
-use glicko2::{PairGame, Rating};
+use glicko2::{Game, PairGame, Rating};
 use instant_glicko_2::algorithm::{InternalGame, rate_games_untimed};
 use instant_glicko_2::{InternalRating, IntoWithParameters, Parameters, PublicRating};
 use skillratings::Outcomes;
@@ -32,6 +32,27 @@ pub fn outcome(score: f64) -> Outcomes {
     } else {
         Outcomes::DRAW
     }
+}
+
+/// A player's games as instant-glicko-2 takes them (opponents on its internal scale).
+pub fn instant_games(games: &[Game], parameters: Parameters) -> Vec<InternalGame> {
+    games
+        .iter()
+        .map(|game| {
+            InternalGame::new(
+                instant(game.opponent).into_with_parameters(parameters),
+                game.score,
+            )
+        })
+        .collect()
+}
+
+/// A player's games as skillratings takes them.
+pub fn skill_games(games: &[Game]) -> Vec<(Glicko2Rating, Outcomes)> {
+    games
+        .iter()
+        .map(|game| (skill(game.opponent), outcome(game.score)))
+        .collect()
 }
 
 /// One player's period with instant-glicko-2, converting in and out of its internal scale

@@ -142,6 +142,22 @@ pub(crate) fn exp_vectorisable(x: f64) -> f64 {
     poly * f64::from_bits(k_bits.wrapping_add(1023) << 52)
 }
 
+/// The exp for loops over independent lanes that should vectorise: with AVX2 the
+/// table-driven [`exp_in_range`] (its lookups become gathers), otherwise the table-free
+/// [`exp_vectorisable`], which SSE2 vectorises whole. Callers pass arguments within
+/// [-708, 708] (the game terms' are, for ratings within bounds).
+#[inline(always)]
+pub(crate) fn exp_for_vector_loops(x: f64) -> f64 {
+    #[cfg(target_feature = "avx2")]
+    {
+        exp_in_range(x)
+    }
+    #[cfg(not(target_feature = "avx2"))]
+    {
+        exp_vectorisable(x)
+    }
+}
+
 /// 2^(j/32) for j in 0..32, correctly rounded.
 const EXP2_TABLE: [f64; 32] = [
     1.0,

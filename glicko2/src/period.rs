@@ -162,7 +162,14 @@ impl Period {
             let mut terms = [[0.0; 4]; GAME_LANES];
             for lane in 0..GAME_LANES {
                 let ((mu_a, g_a), (mu_b, g_b)) = (a_side[lane], b_side[lane]);
-                terms[lane] = pair_terms(mu_a, mu_b, g_a, g_b, chunk[lane].score_a, exp_for_lanes);
+                terms[lane] = pair_terms(
+                    mu_a,
+                    mu_b,
+                    g_a,
+                    g_b,
+                    chunk[lane].score_a,
+                    fastmath::exp_for_vector_loops,
+                );
             }
             for (game, terms) in chunk.iter().zip(&terms) {
                 add_terms(sums, game, terms);
@@ -181,21 +188,6 @@ impl Period {
 
 /// Games whose terms are computed side by side in [`Period::accumulate`].
 const GAME_LANES: usize = 8;
-
-/// The exp for the game terms' vectorised loop: with AVX2 the table-driven one (its
-/// lookups become gathers), otherwise the table-free one, which SSE2 vectorises whole.
-/// |g (mu_a - mu_b)| stays far inside either's range for ratings within bounds.
-#[inline(always)]
-fn exp_for_lanes(x: f64) -> f64 {
-    #[cfg(target_feature = "avx2")]
-    {
-        fastmath::exp_in_range(x)
-    }
-    #[cfg(not(target_feature = "avx2"))]
-    {
-        fastmath::exp_vectorisable(x)
-    }
-}
 
 /// Both sides' terms of one game: `[a's v term, a's score term, b's v term, b's score term]`.
 #[inline(always)]

@@ -96,8 +96,13 @@ fn sum_games(mu: f64, games: &[Game]) -> Sums {
         }
         for lane in 0..SUM_LANES {
             let (mu_opponent, g_opponent) = opponent_terms(rating[lane], deviation[lane]);
-            let (dv, ds) =
-                algorithm::game_terms(mu, mu_opponent, g_opponent, game_score[lane], exp_for_lanes);
+            let (dv, ds) = algorithm::game_terms(
+                mu,
+                mu_opponent,
+                g_opponent,
+                game_score[lane],
+                fastmath::exp_for_vector_loops,
+            );
             v_inv[lane] += dv;
             score[lane] += ds;
         }
@@ -123,20 +128,6 @@ fn sum_games(mu: f64, games: &[Game]) -> Sums {
 
 /// Games summed side by side in [`sum_games`].
 const SUM_LANES: usize = 8;
-
-/// The exp for [`sum_games`]' vectorised loop: with AVX2 the table-driven one (its lookups
-/// become gathers), otherwise the table-free one, which SSE2 vectorises whole.
-#[inline(always)]
-fn exp_for_lanes(x: f64) -> f64 {
-    #[cfg(target_feature = "avx2")]
-    {
-        fastmath::exp_in_range(x)
-    }
-    #[cfg(not(target_feature = "avx2"))]
-    {
-        fastmath::exp_vectorisable(x)
-    }
-}
 
 /// The sum of the lanes, in a fixed pairwise order.
 #[inline(always)]

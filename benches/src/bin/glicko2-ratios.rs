@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use benches::baselines::{
-    instant, instant_periods, instant_rate, outcome, skill, skillratings_periods,
+    self, instant, instant_periods, instant_rate, skill, skillratings_periods,
 };
 use benches::{random_pair_games, random_rating, rng};
 use glicko2::{Config, Game, PairGame, Period, Rating};
@@ -153,22 +153,9 @@ impl SmallWorkloads {
     /// (b): ns per 16-game period for ours, skillratings, instant-glicko-2.
     fn sixteen_games(&self) -> (f64, f64, f64) {
         let skill_config = Glicko2Config::new();
-        let skill_games: Vec<_> = self
-            .games
-            .iter()
-            .map(|g| (skill(g.opponent), outcome(g.score)))
-            .collect();
+        let skill_games = baselines::skill_games(&self.games);
         let parameters = Parameters::default();
-        let instant_games: Vec<_> = self
-            .games
-            .iter()
-            .map(|g| {
-                InternalGame::new(
-                    instant(g.opponent).into_with_parameters(parameters),
-                    g.score,
-                )
-            })
-            .collect();
+        let instant_games = baselines::instant_games(&self.games, parameters);
         let ours = time_ns(500, || {
             black_box(
                 glicko2::rate(black_box(self.player), black_box(&self.games), &self.config).ok(),
