@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::fastmath::Arith;
 use crate::rating::{CENTER, Glicko2Scale, Rating, SCALE};
 use crate::volatility::Lanes;
 
@@ -61,17 +62,19 @@ pub(crate) struct Player {
 }
 
 /// Steps 5 to 8 for one player who played: the new rating from the period's sums.
-pub(crate) fn update(player: Player, config: &Config) -> Result<Rating, Error> {
-    update_lanes(&[player], config).map(|[rating]| rating)
+#[inline(always)]
+pub(crate) fn update<A: Arith>(player: Player, config: &Config) -> Result<Rating, Error> {
+    update_lanes::<A, 1>(&[player], config).map(|[rating]| rating)
 }
 
 /// Steps 5 to 8 for `N` independent players at once (see [`Lanes`]).
-pub(crate) fn update_lanes<const N: usize>(
+#[inline(always)]
+pub(crate) fn update_lanes<A: Arith, const N: usize>(
     players: &[Player; N],
     config: &Config,
 ) -> Result<[Rating; N], Error> {
-    let mut lanes = Lanes::start(players, config)?;
-    lanes.run(config)?;
+    let mut lanes = Lanes::start::<A>(players, config)?;
+    lanes.run::<A>(config)?;
     let mut rated = [Rating::default(); N];
     for (lane, (out, player)) in rated.iter_mut().zip(players).enumerate() {
         *out = conclude(player, lanes.exp_a[lane], config)?;

@@ -2,17 +2,48 @@
 //! select. The platform's functions cost a call, an errno wrapper and a long serial
 //! dependency; these are within a few ulp of them (tested below).
 
-/// `a * b + c`, fused into one instruction (and one rounding) where the target has FMA;
-/// elsewhere two, since a software fused multiply-add would be a slow library call.
-#[inline(always)]
-pub(crate) fn mul_add(a: f64, b: f64, c: f64) -> f64 {
-    #[cfg(target_feature = "fma")]
-    {
-        a.mul_add(b, c)
+/// How the hot paths' arithmetic is compiled: the same source serves the build's own
+/// target ([`Portable`]) and, chosen at run time, AVX2 with FMA ([`Fused`], see `dispatch`).
+pub(crate) trait Arith {
+    /// Whether a vector loop's table lookups become hardware gathers, so that the
+    /// table-driven exp beats the table-free one there.
+    const GATHERS: bool;
+
+    /// `a * b + c`: one instruction and one rounding where FMA is available; elsewhere two,
+    /// since a software fused multiply-add would be a slow library call.
+    fn mul_add(a: f64, b: f64, c: f64) -> f64;
+}
+
+/// Arithmetic for the target the crate is built for.
+#[derive(Debug)]
+pub(crate) enum Portable {}
+
+impl Arith for Portable {
+    const GATHERS: bool = cfg!(target_feature = "avx2");
+
+    #[inline(always)]
+    fn mul_add(a: f64, b: f64, c: f64) -> f64 {
+        #[cfg(target_feature = "fma")]
+        {
+            a.mul_add(b, c)
+        }
+        #[cfg(not(target_feature = "fma"))]
+        {
+            a * b + c
+        }
     }
-    #[cfg(not(target_feature = "fma"))]
-    {
-        a * b + c
+}
+
+/// Arithmetic inside code compiled for AVX2 and FMA (only ever called from there).
+#[derive(Debug)]
+pub(crate) enum Fused {}
+
+impl Arith for Fused {
+    const GATHERS: bool = true;
+
+    #[inline(always)]
+    fn mul_add(a: f64, b: f64, c: f64) -> f64 {
+        a.mul_add(b, c)
     }
 }
 
@@ -68,7 +99,7 @@ const LN_TABLE: [(f64, f64); 32] = [
 /// within a few ulp of `f64::ln` (checked in the tests below); zero, subnormal, negative
 /// and non-finite inputs take `f64::ln`.
 #[inline(always)]
-pub(crate) fn ln(x: f64) -> f64 {
+pub(crate) fn ln<A: Arith>(x: f64) -> f64 {
     // ln(2) split so that m * LN2_HI is exact for every exponent m.
     const LN2_HI: f64 = 0.693147180559663;
     const LN2_LO: f64 = 2.8235290563031577e-13;
@@ -87,14 +118,18 @@ pub(crate) fn ln(x: f64) -> f64 {
     let r = (y - c) * inv_c;
     let r2 = r * r;
     let r4 = r2 * r2;
-    let tail = mul_add(
+    let tail = A::mul_add(
         r2,
-        mul_add(r, 1.0 / 9.0, -1.0 / 8.0),
-        mul_add(r, 1.0 / 7.0, -1.0 / 6.0),
+        A::mul_add(r, 1.0 / 9.0, -1.0 / 8.0),
+        A::mul_add(r, 1.0 / 7.0, -1.0 / 6.0),
     );
-    let middle = mul_add(r2, mul_add(r, 0.2, -0.25), mul_add(r, 1.0 / 3.0, -0.5));
-    let ln1p = mul_add(r2, mul_add(r4, tail, middle), r);
-    mul_add(m, LN2_HI, ln_c) + mul_add(m, LN2_LO, ln1p)
+    let middle = A::mul_add(
+        r2,
+        A::mul_add(r, 0.2, -0.25),
+        A::mul_add(r, 1.0 / 3.0, -0.5),
+    );
+    let ln1p = A::mul_add(r2, A::mul_add(r4, tail, middle), r);
+    A::mul_add(m, LN2_HI, ln_c) + A::mul_add(m, LN2_LO, ln1p)
 }
 
 /// e^x without a table, for loops the compiler should vectorise (a table lookup would
@@ -102,7 +137,7 @@ pub(crate) fn ln(x: f64) -> f64 {
 /// polynomial (truncation below 5e-18) in Estrin form, 2^k built in the exponent bits.
 /// Inputs are clamped to [-708, 708]; results are within a few ulp of `f64::exp`.
 #[inline(always)]
-pub(crate) fn exp_vectorisable(x: f64) -> f64 {
+pub(crate) fn exp_vectorisable<A: Arith>(x: f64) -> f64 {
     const LN2_HI: f64 = 0.693_147_180_369_123_8;
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     const SHIFTER: f64 = 6_755_399_441_055_744.0;
@@ -123,38 +158,35 @@ pub(crate) fn exp_vectorisable(x: f64) -> f64 {
         1.0 / 6_227_020_800.0,
     ];
     let x = x.clamp(-708.0, 708.0);
-    let shifted = mul_add(x, core::f64::consts::LOG2_E, SHIFTER);
+    let shifted = A::mul_add(x, core::f64::consts::LOG2_E, SHIFTER);
     let k = shifted - SHIFTER;
-    let r = mul_add(-k, LN2_LO, mul_add(-k, LN2_HI, x));
+    let r = A::mul_add(-k, LN2_LO, A::mul_add(-k, LN2_HI, x));
     let r2 = r * r;
     let r4 = r2 * r2;
     let r8 = r4 * r4;
-    let pair = |i: usize| mul_add(r, C[i + 1], C[i]);
-    let low = mul_add(
+    let pair = |i: usize| A::mul_add(r, C[i + 1], C[i]);
+    let low = A::mul_add(
         r4,
-        mul_add(r2, pair(6), pair(4)),
-        mul_add(r2, pair(2), pair(0)),
+        A::mul_add(r2, pair(6), pair(4)),
+        A::mul_add(r2, pair(2), pair(0)),
     );
-    let high = mul_add(r4, pair(12), mul_add(r2, pair(10), pair(8)));
-    let poly = mul_add(r8, high, low);
+    let high = A::mul_add(r4, pair(12), A::mul_add(r2, pair(10), pair(8)));
+    let poly = A::mul_add(r8, high, low);
     // 2^k: k + 1023 in the exponent field (k is within [-1022, 1022] here).
     let k_bits = shifted.to_bits().wrapping_sub(SHIFTER.to_bits());
     poly * f64::from_bits(k_bits.wrapping_add(1023) << 52)
 }
 
-/// The exp for loops over independent lanes that should vectorise: with AVX2 the
-/// table-driven [`exp_in_range`] (its lookups become gathers), otherwise the table-free
-/// [`exp_vectorisable`], which SSE2 vectorises whole. Callers pass arguments within
+/// The exp for loops over independent lanes that should vectorise: where lookups gather
+/// (AVX2) the table-driven [`exp_in_range`], otherwise the table-free [`exp_vectorisable`],
+/// which SSE2 vectorises whole. Callers pass arguments within
 /// [-708, 708] (the game terms' are, for ratings within bounds).
 #[inline(always)]
-pub(crate) fn exp_for_vector_loops(x: f64) -> f64 {
-    #[cfg(target_feature = "avx2")]
-    {
-        exp_in_range(x)
-    }
-    #[cfg(not(target_feature = "avx2"))]
-    {
-        exp_vectorisable(x)
+pub(crate) fn exp_for_vector_loops<A: Arith>(x: f64) -> f64 {
+    if A::GATHERS {
+        exp_in_range::<A>(x)
+    } else {
+        exp_vectorisable::<A>(x)
     }
 }
 
@@ -203,23 +235,23 @@ const EXP2_TABLE: [f64; 32] = [
 /// normal number; within that range results are within a few ulp of `f64::exp` (checked in
 /// the tests below).
 #[inline(always)]
-pub(crate) fn exp(x: f64) -> f64 {
-    exp_in_range(x.clamp(-708.0, 708.0))
+pub(crate) fn exp<A: Arith>(x: f64) -> f64 {
+    exp_in_range::<A>(x.clamp(-708.0, 708.0))
 }
 
 /// [`exp`] without the clamp, for arguments known to lie within [-708, 708]; outside that
 /// range the result is meaningless (but never undefined behaviour).
 #[inline(always)]
-pub(crate) fn exp_in_range(x: f64) -> f64 {
+pub(crate) fn exp_in_range<A: Arith>(x: f64) -> f64 {
     const N_OVER_LN2: f64 = 46.166_241_308_446_83;
     // ln(2)/32 split so that k * LN2_N_HI is exact for every k in range.
     const LN2_N_HI: f64 = 0.021_660_849_390_173_098;
     const LN2_N_LO: f64 = 2.325_192_846_878_874e-12;
     // 1.5 * 2^52: adding it rounds to an integer held in the low mantissa bits.
     const SHIFTER: f64 = 6_755_399_441_055_744.0;
-    let shifted = mul_add(x, N_OVER_LN2, SHIFTER);
+    let shifted = A::mul_add(x, N_OVER_LN2, SHIFTER);
     let k = shifted - SHIFTER;
-    let r = mul_add(-k, LN2_N_LO, mul_add(-k, LN2_N_HI, x));
+    let r = A::mul_add(-k, LN2_N_LO, A::mul_add(-k, LN2_N_HI, x));
     // k as a two's complement integer: j = k mod 32, m = floor(k / 32).
     let k_bits = shifted.to_bits().wrapping_sub(SHIFTER.to_bits());
     let j = (k_bits & 31) as usize;
@@ -228,8 +260,12 @@ pub(crate) fn exp_in_range(x: f64) -> f64 {
     // (1 + r) + r^2 (1/2 + r/6) + r^4 (1/24 + r/120 + r^2/720): depth three products.
     let r2 = r * r;
     let r4 = r2 * r2;
-    let high = mul_add(r2, 1.0 / 720.0, mul_add(r, 1.0 / 120.0, 1.0 / 24.0));
-    let poly = mul_add(r4, high, mul_add(r2, mul_add(r, 1.0 / 6.0, 0.5), 1.0 + r));
+    let high = A::mul_add(r2, 1.0 / 720.0, A::mul_add(r, 1.0 / 120.0, 1.0 / 24.0));
+    let poly = A::mul_add(
+        r4,
+        high,
+        A::mul_add(r2, A::mul_add(r, 1.0 / 6.0, 0.5), 1.0 + r),
+    );
     scale * poly
 }
 
@@ -238,13 +274,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fused_exp_and_ln_match_std_within_a_few_ulp() {
+        let mut worst = 0.0_f64;
+        for i in 0..=20_000 {
+            let x = -700.0 + 1400.0 * f64::from(i) / 20_000.0;
+            let expected = x.exp();
+            worst = worst.max(((exp::<Fused>(x) - expected) / expected).abs());
+            worst = worst.max(((exp_vectorisable::<Fused>(x) - expected) / expected).abs());
+            let value = 1e-300 * 1.0372_f64.powi(i);
+            let expected_ln = value.ln();
+            worst =
+                worst.max((ln::<Fused>(value) - expected_ln).abs() / expected_ln.abs().max(1e-2));
+        }
+        assert!(worst < 4.0 * f64::EPSILON, "worst relative error {worst:e}");
+    }
+
+    #[test]
     fn exp_matches_std_within_a_few_ulp() {
         let mut worst = 0.0_f64;
         let n = 200_000;
         for i in 0..=n {
             let x = -700.0 + 1400.0 * f64::from(i) / f64::from(n);
             let expected = x.exp();
-            let relative = ((exp(x) - expected) / expected).abs();
+            let relative = ((exp::<Portable>(x) - expected) / expected).abs();
             worst = worst.max(relative);
         }
         assert!(worst < 4.0 * f64::EPSILON, "worst relative error {worst:e}");
@@ -258,7 +310,7 @@ mod tests {
             for factor in [1.0, 1.000_001, 1.3, 1.5, 1.7, 1.999_999] {
                 let value = x * factor;
                 let expected = value.ln();
-                let error = (ln(value) - expected).abs() / expected.abs().max(1e-2);
+                let error = (ln::<Portable>(value) - expected).abs() / expected.abs().max(1e-2);
                 worst = worst.max(error);
             }
             x *= 3.7;
@@ -266,10 +318,14 @@ mod tests {
         for i in 1..100_000 {
             let value = 0.5 + f64::from(i) * 1e-5;
             let expected = value.ln();
-            worst = worst.max((ln(value) - expected).abs() / expected.abs().max(1e-2));
+            worst = worst.max((ln::<Portable>(value) - expected).abs() / expected.abs().max(1e-2));
         }
         assert!(worst < 4.0 * f64::EPSILON, "worst error {worst:e}");
-        assert!(ln(0.0).is_infinite() && ln(-1.0).is_nan() && ln(5e-324) < -700.0);
+        assert!(
+            ln::<Portable>(0.0).is_infinite()
+                && ln::<Portable>(-1.0).is_nan()
+                && ln::<Portable>(5e-324) < -700.0
+        );
     }
 
     #[test]
@@ -279,17 +335,20 @@ mod tests {
         for i in 0..=n {
             let x = -700.0 + 1400.0 * f64::from(i) / f64::from(n);
             let expected = x.exp();
-            worst = worst.max(((exp_vectorisable(x) - expected) / expected).abs());
+            worst = worst.max(((exp_vectorisable::<Portable>(x) - expected) / expected).abs());
         }
         assert!(worst < 4.0 * f64::EPSILON, "worst relative error {worst:e}");
-        assert!(exp_vectorisable(1e9).is_finite() && exp_vectorisable(-1e9) > 0.0);
+        assert!(
+            exp_vectorisable::<Portable>(1e9).is_finite()
+                && exp_vectorisable::<Portable>(-1e9) > 0.0
+        );
     }
 
     #[test]
     fn exp_is_exact_at_zero_and_saturates_without_overflow() {
-        assert!((exp(0.0) - 1.0).abs() < f64::EPSILON);
-        assert!(exp(1e9).is_finite());
-        assert!(exp(-1e9) > 0.0);
-        assert!(exp(f64::NEG_INFINITY) > 0.0);
+        assert!((exp::<Portable>(0.0) - 1.0).abs() < f64::EPSILON);
+        assert!(exp::<Portable>(1e9).is_finite());
+        assert!(exp::<Portable>(-1e9) > 0.0);
+        assert!(exp::<Portable>(f64::NEG_INFINITY) > 0.0);
     }
 }

@@ -41,6 +41,7 @@
 
 mod algorithm;
 mod config;
+mod dispatch;
 mod error;
 mod fastmath;
 mod period;

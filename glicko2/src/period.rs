@@ -3,8 +3,9 @@
 
 use crate::algorithm::{self, Player, Sums};
 use crate::config::Config;
+use crate::dispatch;
 use crate::error::Error;
-use crate::fastmath;
+use crate::fastmath::{self, Arith};
 use crate::player::check_score;
 use crate::rating::Rating;
 
@@ -86,8 +87,19 @@ impl Period {
         games: &[PairGame],
         config: &Config,
     ) -> Result<PeriodSummary, Error> {
+        dispatch::rate_period(self, ratings, games, config)
+    }
+
+    /// [`Period::rate`] with the arithmetic `A`; see [`dispatch`].
+    #[inline(always)]
+    pub(crate) fn rate_with<A: Arith>(
+        &mut self,
+        ratings: &mut [Rating],
+        games: &[PairGame],
+        config: &Config,
+    ) -> Result<PeriodSummary, Error> {
         self.prepare(ratings);
-        self.accumulate(games)?;
+        self.accumulate::<A>(games)?;
         self.played.clear();
         self.played_idx.clear();
         for (player_idx, rating) in ratings.iter().enumerate() {
@@ -110,10 +122,11 @@ impl Period {
         let (batches, remainder) = self.played.as_chunks::<LANES>();
         for batch in batches {
             self.played_rated
-                .extend(algorithm::update_lanes(batch, config)?);
+                .extend(algorithm::update_lanes::<A, LANES>(batch, config)?);
         }
         for player in remainder {
-            self.played_rated.push(algorithm::update(*player, config)?);
+            self.played_rated
+                .push(algorithm::update::<A>(*player, config)?);
         }
         for (&player_idx, &new_rating) in self.played_idx.iter().zip(&self.played_rated) {
             self.rated[player_idx as usize] = new_rating;
@@ -145,7 +158,8 @@ impl Period {
     /// Adds every game's terms to both players' sums (steps 3 and 4), with E computed once
     /// per side from the cached g, checking each game on the way (only scratch buffers
     /// change before every game has passed).
-    fn accumulate(&mut self, games: &[PairGame]) -> Result<(), Error> {
+    #[inline(always)]
+    fn accumulate<A: Arith>(&mut self, games: &[PairGame]) -> Result<(), Error> {
         let n_players = self.mu_g.len();
         let mu_g = &self.mu_g[..];
         let sums = &mut self.sums[..n_players];
@@ -168,7 +182,7 @@ impl Period {
                     g_a,
                     g_b,
                     chunk[lane].score_a,
-                    fastmath::exp_for_vector_loops,
+                    fastmath::exp_for_vector_loops::<A>,
                 );
             }
             for (game, terms) in chunk.iter().zip(&terms) {
@@ -179,7 +193,14 @@ impl Period {
         for (offset, game) in remainder.iter().enumerate() {
             check_game(first_remaining + offset, game, n_players)?;
             let ((mu_a, g_a), (mu_b, g_b)) = (mu_g[game.a as usize], mu_g[game.b as usize]);
-            let terms = pair_terms(mu_a, mu_b, g_a, g_b, game.score_a, fastmath::exp_in_range);
+            let terms = pair_terms(
+                mu_a,
+                mu_b,
+                g_a,
+                g_b,
+                game.score_a,
+                fastmath::exp_in_range::<A>,
+            );
             add_terms(sums, game, &terms);
         }
         Ok(())

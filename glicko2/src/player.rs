@@ -3,9 +3,10 @@
 
 use crate::algorithm::{self, Player, Sums};
 use crate::config::Config;
+use crate::dispatch;
 use crate::error::{Error, check_range};
-use crate::fastmath;
-use crate::rating::{CENTER, Rating, SCALE};
+use crate::fastmath::{self, Arith};
+use crate::rating::{CENTER, Glicko2Scale, Rating, SCALE};
 
 /// One game of a player's rating period: who the opponent was (their pre-period rating)
 /// and how the player scored.
@@ -74,13 +75,23 @@ pub fn rate(player: Rating, games: &[Game], config: &Config) -> Result<Rating, E
     for game in games {
         check_score(game.score)?;
     }
-    let sums = sum_games(scaled.mu, games);
-    algorithm::update(Player { scaled, sums }, config)
+    dispatch::rate_games(scaled, games, config)
+}
+
+/// Steps 3 to 8 for one player with games, inputs checked; see [`dispatch`].
+#[inline(always)]
+pub(crate) fn rate_games<A: Arith>(
+    scaled: Glicko2Scale,
+    games: &[Game],
+    config: &Config,
+) -> Result<Rating, Error> {
+    let sums = sum_games::<A>(scaled.mu, games);
+    algorithm::update::<A>(Player { scaled, sums }, config)
 }
 
 /// Sums the game terms four games at a time, with four independent accumulators and a
 /// table-free exp, so that the compiler can vectorise the arithmetic.
-fn sum_games(mu: f64, games: &[Game]) -> Sums {
+fn sum_games<A: Arith>(mu: f64, games: &[Game]) -> Sums {
     let (chunks, remainder) = games.as_chunks::<SUM_LANES>();
     let mut v_inv = [0.0; SUM_LANES];
     let mut score = [0.0; SUM_LANES];
@@ -101,7 +112,7 @@ fn sum_games(mu: f64, games: &[Game]) -> Sums {
                 mu_opponent,
                 g_opponent,
                 game_score[lane],
-                fastmath::exp_for_vector_loops,
+                fastmath::exp_for_vector_loops::<A>,
             );
             v_inv[lane] += dv;
             score[lane] += ds;
@@ -115,7 +126,7 @@ fn sum_games(mu: f64, games: &[Game]) -> Sums {
             mu_opponent,
             g_opponent,
             game.score,
-            fastmath::exp_in_range,
+            fastmath::exp_in_range::<A>,
         );
         v_inv[lane] += dv;
         score[lane] += ds;
@@ -162,16 +173,25 @@ pub fn rate_pair(
     config: &Config,
 ) -> Result<(Rating, Rating), Error> {
     check_score(score_a)?;
-    let a_scaled = a.to_glicko2();
-    let b_scaled = b.to_glicko2();
-    let (a_sums, b_sums) = pair_sums(
+    dispatch::rate_pair(a.to_glicko2(), b.to_glicko2(), score_a, config)
+}
+
+/// Both players of one game, inputs checked; see [`dispatch`].
+#[inline(always)]
+pub(crate) fn rate_pair_scaled<A: Arith>(
+    a_scaled: Glicko2Scale,
+    b_scaled: Glicko2Scale,
+    score_a: f64,
+    config: &Config,
+) -> Result<(Rating, Rating), Error> {
+    let (a_sums, b_sums) = pair_sums::<A>(
         a_scaled.mu,
         a_scaled.phi,
         b_scaled.mu,
         b_scaled.phi,
         score_a,
     );
-    let [a_new, b_new] = algorithm::update_lanes(
+    let [a_new, b_new] = algorithm::update_lanes::<A, 2>(
         &[
             Player {
                 scaled: a_scaled,
@@ -189,7 +209,7 @@ pub fn rate_pair(
 
 /// Both sides' sums for one game between a and b.
 #[inline(always)]
-pub(crate) fn pair_sums(
+pub(crate) fn pair_sums<A: Arith>(
     mu_a: f64,
     phi_a: f64,
     mu_b: f64,
@@ -197,13 +217,13 @@ pub(crate) fn pair_sums(
     score_a: f64,
 ) -> (Sums, Sums) {
     let (a_v_inv, a_score) =
-        algorithm::game_terms(mu_a, mu_b, algorithm::g(phi_b), score_a, fastmath::exp);
+        algorithm::game_terms(mu_a, mu_b, algorithm::g(phi_b), score_a, fastmath::exp::<A>);
     let (b_v_inv, b_score) = algorithm::game_terms(
         mu_b,
         mu_a,
         algorithm::g(phi_a),
         1.0 - score_a,
-        fastmath::exp,
+        fastmath::exp::<A>,
     );
     (
         Sums {

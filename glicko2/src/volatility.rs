@@ -4,7 +4,7 @@
 use crate::algorithm::Player;
 use crate::config::Config;
 use crate::error::Error;
-use crate::fastmath::{exp, exp_in_range, exp_vectorisable, ln, mul_add, select};
+use crate::fastmath::{Arith, exp, exp_in_range, exp_vectorisable, ln, select};
 
 /// Step 5 for `N` independent players, one array element each.
 ///
@@ -36,7 +36,8 @@ pub(crate) struct Lanes<const N: usize> {
 impl<const N: usize> Lanes<N> {
     /// Steps 3 to 5.3 for each player: v, Delta, f, and the initial bracket [A, B] (its
     /// search capped by [`Config::max_iterations`]).
-    pub(crate) fn start(players: &[Player; N], config: &Config) -> Result<Self, Error> {
+    #[inline(always)]
+    pub(crate) fn start<A: Arith>(players: &[Player; N], config: &Config) -> Result<Self, Error> {
         let mut lanes = Self {
             a: [0.0; N],
             numerator_constant: [0.0; N],
@@ -50,18 +51,24 @@ impl<const N: usize> Lanes<N> {
             exp_b: [0.0; N],
         };
         for (lane, player) in players.iter().enumerate() {
-            lanes.start_lane(lane, player, config)?;
+            lanes.start_lane::<A>(lane, player, config)?;
         }
         Ok(lanes)
     }
 
-    fn start_lane(&mut self, lane: usize, player: &Player, config: &Config) -> Result<(), Error> {
+    #[inline(always)]
+    fn start_lane<A: Arith>(
+        &mut self,
+        lane: usize,
+        player: &Player,
+        config: &Config,
+    ) -> Result<(), Error> {
         let v = 1.0 / player.sums.v_inv;
         let delta = v * player.sums.score;
         let phi_sq = player.scaled.phi * player.scaled.phi;
         let sigma_sq = player.scaled.sigma * player.scaled.sigma;
         // Step 5.1.
-        let a = ln(sigma_sq);
+        let a = ln::<A>(sigma_sq);
         let numerator_constant = delta * delta - phi_sq - v;
         let denominator_constant = phi_sq + v;
         self.a[lane] = a;
@@ -70,11 +77,11 @@ impl<const N: usize> Lanes<N> {
         // Step 5.2: A = a, where e^a = sigma^2.
         self.big_a[lane] = a;
         self.exp_a[lane] = sigma_sq;
-        let (n_a, d_a) = self.f_fraction(lane, a, sigma_sq, config.inv_tau_sq);
+        let (n_a, d_a) = self.f_fraction::<A>(lane, a, sigma_sq, config.inv_tau_sq);
         self.f_a[lane] = n_a / d_a;
         if numerator_constant > 0.0 {
             // B = ln(Delta^2 - phi^2 - v): e^B cancels f's first term.
-            let big_b = ln(numerator_constant);
+            let big_b = ln::<A>(numerator_constant);
             self.big_b[lane] = big_b;
             self.exp_b[lane] = numerator_constant;
             self.n_b[lane] = -(big_b - a) * config.inv_tau_sq;
@@ -85,8 +92,8 @@ impl<const N: usize> Lanes<N> {
         let mut k = 1.0;
         for _ in 0..cap {
             let x = a - k * config.tau();
-            let exp_x = exp(x);
-            let (n_x, d_x) = self.f_fraction(lane, x, exp_x, config.inv_tau_sq);
+            let exp_x = exp::<A>(x);
+            let (n_x, d_x) = self.f_fraction::<A>(lane, x, exp_x, config.inv_tau_sq);
             if n_x >= 0.0 {
                 self.big_b[lane] = x;
                 self.exp_b[lane] = exp_x;
@@ -101,7 +108,8 @@ impl<const N: usize> Lanes<N> {
 
     /// Step 5.4 until every lane has |B - A| <= epsilon, at most
     /// [`Config::max_iterations`] rounds.
-    pub(crate) fn run(&mut self, config: &Config) -> Result<(), Error> {
+    #[inline(always)]
+    pub(crate) fn run<A: Arith>(&mut self, config: &Config) -> Result<(), Error> {
         let tolerance = config.tolerance();
         let cap = config.max_iterations();
         let mut n_rounds = 0;
@@ -110,7 +118,7 @@ impl<const N: usize> Lanes<N> {
                 return Err(Error::NoConvergence { iterations: cap });
             }
             n_rounds += 1;
-            self.round(tolerance, config.inv_tau_sq);
+            self.round::<A>(tolerance, config.inv_tau_sq);
         }
         Ok(())
     }
@@ -124,10 +132,10 @@ impl<const N: usize> Lanes<N> {
     /// e^x: both are f's terms multiplied by (phi^2 + v + e^x)^2 / 2, the 2 folded into the
     /// linear term, which shortens the chain of dependent operations by one.
     #[inline(always)]
-    fn f_fraction(&self, lane: usize, x: f64, exp_x: f64, inv_tau_sq: f64) -> (f64, f64) {
+    fn f_fraction<A: Arith>(&self, lane: usize, x: f64, exp_x: f64, inv_tau_sq: f64) -> (f64, f64) {
         let sum = self.denominator_constant[lane] + exp_x;
         let denominator = sum * sum;
-        let numerator = mul_add(
+        let numerator = A::mul_add(
             -denominator,
             (x - self.a[lane]) * inv_tau_sq,
             0.5 * exp_x * (self.numerator_constant[lane] - exp_x),
@@ -137,7 +145,7 @@ impl<const N: usize> Lanes<N> {
 
     /// One round of step 5.4 over every lane; lanes that have converged keep their state.
     #[inline(always)]
-    fn round(&mut self, tolerance: f64, inv_tau_sq: f64) {
+    fn round<A: Arith>(&mut self, tolerance: f64, inv_tau_sq: f64) {
         for lane in 0..N {
             // A single lane is always active inside `run`'s loop: its selects fold away.
             let active = N == 1 || !self.converged(lane, tolerance);
@@ -149,11 +157,11 @@ impl<const N: usize> Lanes<N> {
             // C lies between A and B, well inside exp's range. From four lanes on, the
             // table-free exp lets the compiler vectorise the round.
             let exp_c = if N >= 4 {
-                exp_vectorisable(big_c)
+                exp_vectorisable::<A>(big_c)
             } else {
-                exp_in_range(big_c)
+                exp_in_range::<A>(big_c)
             };
-            let (n_c, d_c) = self.f_fraction(lane, big_c, exp_c, inv_tau_sq);
+            let (n_c, d_c) = self.f_fraction::<A>(lane, big_c, exp_c, inv_tau_sq);
             // Step 5.4(b): f(C) f(B) <= 0, read off the numerators' signs.
             let bracket_flips = (n_c <= 0.0 && n_b >= 0.0) || (n_c >= 0.0 && n_b <= 0.0);
             let keep_a = active & !bracket_flips;
