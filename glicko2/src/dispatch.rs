@@ -24,23 +24,28 @@ macro_rules! fused_copies {
     };
 }
 
-/// Whether to take the AVX2+FMA copies: the processor supports both.
-#[inline]
-fn fused_available() -> bool {
-    #[cfg(all(
-        target_arch = "x86_64",
-        not(all(target_feature = "avx2", target_feature = "fma"))
-    ))]
-    {
+fused_copies! {
+    /// Whether to take the AVX2+FMA copies: the processor supports both.
+    #[inline]
+    fn fused_available() -> bool {
         std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
     }
-    #[cfg(not(all(
-        target_arch = "x86_64",
-        not(all(target_feature = "avx2", target_feature = "fma"))
-    )))]
-    {
-        false
-    }
+}
+
+/// `fused::$copy(args)` when this build carries the AVX2+FMA copies and the processor has
+/// both features; otherwise `$portable`.
+macro_rules! dispatch {
+    ($copy:ident($($arg:expr),*), $portable:expr) => {{
+        #[cfg(all(
+            target_arch = "x86_64",
+            not(all(target_feature = "avx2", target_feature = "fma"))
+        ))]
+        if fused_available() {
+            // SAFETY: the processor supports AVX2 and FMA, the features the copy is built for.
+            return unsafe { fused::$copy($($arg),*) };
+        }
+        $portable
+    }};
 }
 
 /// One player's period with games (see [`crate::rate`]).
@@ -49,15 +54,10 @@ pub(crate) fn rate_games(
     games: &[Game],
     config: &Config,
 ) -> Result<Rating, Error> {
-    if fused_available() {
-        #[cfg(all(
-            target_arch = "x86_64",
-            not(all(target_feature = "avx2", target_feature = "fma"))
-        ))]
-        // SAFETY: the processor supports AVX2 and FMA, the features this copy is built for.
-        return unsafe { fused::rate_games(scaled, games, config) };
-    }
-    player::rate_games::<Portable>(scaled, games, config)
+    dispatch!(
+        rate_games(scaled, games, config),
+        player::rate_games::<Portable>(scaled, games, config)
+    )
 }
 
 /// Both players of one game (see [`crate::rate_pair`]).
@@ -67,15 +67,10 @@ pub(crate) fn rate_pair(
     score_a: f64,
     config: &Config,
 ) -> Result<(Rating, Rating), Error> {
-    if fused_available() {
-        #[cfg(all(
-            target_arch = "x86_64",
-            not(all(target_feature = "avx2", target_feature = "fma"))
-        ))]
-        // SAFETY: the processor supports AVX2 and FMA, the features this copy is built for.
-        return unsafe { fused::rate_pair(a, b, score_a, config) };
-    }
-    player::rate_pair_scaled::<Portable>(a, b, score_a, config)
+    dispatch!(
+        rate_pair(a, b, score_a, config),
+        player::rate_pair_scaled::<Portable>(a, b, score_a, config)
+    )
 }
 
 /// A population's period (see [`Period::rate`]).
@@ -85,15 +80,10 @@ pub(crate) fn rate_period(
     games: &[PairGame],
     config: &Config,
 ) -> Result<PeriodSummary, Error> {
-    if fused_available() {
-        #[cfg(all(
-            target_arch = "x86_64",
-            not(all(target_feature = "avx2", target_feature = "fma"))
-        ))]
-        // SAFETY: the processor supports AVX2 and FMA, the features this copy is built for.
-        return unsafe { fused::rate_period(period, ratings, games, config) };
-    }
-    period.rate_with::<Portable>(ratings, games, config)
+    dispatch!(
+        rate_period(period, ratings, games, config),
+        period.rate_with::<Portable>(ratings, games, config)
+    )
 }
 
 fused_copies! {

@@ -36,6 +36,16 @@ impl Arith for Portable {
 
 /// Arithmetic inside code compiled for AVX2 and FMA (only ever called from there).
 #[derive(Debug)]
+#[cfg_attr(
+    any(
+        not(target_arch = "x86_64"),
+        all(target_feature = "avx2", target_feature = "fma")
+    ),
+    allow(
+        dead_code,
+        reason = "builds that need no AVX2+FMA copies use it in tests only"
+    )
+)]
 pub(crate) enum Fused {}
 
 impl Arith for Fused {
