@@ -2,8 +2,6 @@
 //! report of winners, and turning a valid report into 15 votes.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
-use std::str::FromStr;
 
 use glicko2::Rating;
 use rand::Rng;
@@ -11,8 +9,9 @@ use rand::seq::SliceRandom;
 
 use crate::error::Error;
 use crate::ids::{PhotoId, UserId};
+use crate::named::wire_names;
 use crate::period::{Side, Vote};
-use crate::pool::{MediaType, parse_name};
+use crate::pool::MediaType;
 
 /// Photos in a bracket.
 pub const BRACKET_SIZE: usize = 16;
@@ -35,34 +34,7 @@ pub enum SeedingMethod {
     Random,
 }
 
-impl SeedingMethod {
-    /// The setting's name: `rating` or `random`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SeedingMethod::ByRating => "rating",
-            SeedingMethod::Random => "random",
-        }
-    }
-}
-
-impl fmt::Display for SeedingMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for SeedingMethod {
-    type Err = Error;
-
-    fn from_str(text: &str) -> Result<Self, Error> {
-        parse_name(
-            "seeding",
-            text,
-            &[SeedingMethod::ByRating, SeedingMethod::Random],
-            SeedingMethod::as_str,
-        )
-    }
-}
+wire_names!(SeedingMethod, "seeding", [ByRating => "rating", Random => "random"]);
 
 /// A ready photo of the tournament's pool, as seeding needs it.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -2,14 +2,12 @@
 //! provisional flags, a stable order, and opaque cursors that page it without gaps.
 
 use std::cmp::Ordering;
-use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
 
 use crate::error::Error;
 use crate::ids::PhotoId;
+use crate::named::wire_names;
 use crate::period::{PhotoRating, RatingSettings};
-use crate::pool::parse_name;
 use crate::time::Timestamp;
 
 /// Which photos a board shows, by how long ago they were posted. Windows roll: `today` is
@@ -33,28 +31,6 @@ pub enum Window {
 }
 
 impl Window {
-    /// Every window, shortest first.
-    pub const ALL: [Window; 6] = [
-        Window::ThisHour,
-        Window::Today,
-        Window::ThisWeek,
-        Window::ThisMonth,
-        Window::ThisYear,
-        Window::AllTime,
-    ];
-
-    /// The `when` parameter's value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Window::ThisHour => "thishour",
-            Window::Today => "today",
-            Window::ThisWeek => "thisweek",
-            Window::ThisMonth => "thismonth",
-            Window::ThisYear => "thisyear",
-            Window::AllTime => "alltime",
-        }
-    }
-
     /// How far back the window reaches; `None` for `alltime`.
     pub fn length(self) -> Option<Duration> {
         const HOUR: u64 = 60 * 60;
@@ -79,19 +55,11 @@ impl Window {
     }
 }
 
-impl fmt::Display for Window {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Window {
-    type Err = Error;
-
-    fn from_str(text: &str) -> Result<Self, Error> {
-        parse_name("when", text, &Window::ALL, Window::as_str)
-    }
-}
+wire_names!(
+    Window,
+    "when",
+    [ThisHour => "thishour", Today => "today", ThisWeek => "thisweek", ThisMonth => "thismonth", ThisYear => "thisyear", AllTime => "alltime"]
+);
 
 /// What a board ranks by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -104,28 +72,7 @@ pub enum RankingKey {
     Conservative,
 }
 
-impl RankingKey {
-    /// The setting's name: `score` or `conservative`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RankingKey::Score => "score",
-            RankingKey::Conservative => "conservative",
-        }
-    }
-}
-
-impl FromStr for RankingKey {
-    type Err = Error;
-
-    fn from_str(text: &str) -> Result<Self, Error> {
-        parse_name(
-            "ranking_key",
-            text,
-            &[RankingKey::Score, RankingKey::Conservative],
-            RankingKey::as_str,
-        )
-    }
-}
+wire_names!(RankingKey, "ranking_key", [Score => "score", Conservative => "conservative"]);
 
 /// How boards rank.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -73,6 +73,7 @@ mod error;
 mod geo;
 mod ids;
 mod leaderboard;
+mod named;
 mod names;
 mod pairing;
 mod period;

@@ -3,15 +3,14 @@
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
-use std::fmt;
-use std::str::FromStr;
 
 use glicko2::Rating;
 use rand::{Rng, RngExt};
 
 use crate::error::Error;
 use crate::ids::{MatchId, PhotoId, UserId};
-use crate::pool::{MediaType, parse_name};
+use crate::named::wire_names;
+use crate::pool::MediaType;
 
 /// How pairs are chosen among the allowed ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,34 +30,7 @@ pub enum PairingStrategy {
     Informative,
 }
 
-impl PairingStrategy {
-    /// The setting's name: `random` or `informative`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PairingStrategy::Random => "random",
-            PairingStrategy::Informative => "informative",
-        }
-    }
-}
-
-impl fmt::Display for PairingStrategy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for PairingStrategy {
-    type Err = Error;
-
-    fn from_str(text: &str) -> Result<Self, Error> {
-        parse_name(
-            "strategy",
-            text,
-            &[PairingStrategy::Random, PairingStrategy::Informative],
-            PairingStrategy::as_str,
-        )
-    }
-}
+wire_names!(PairingStrategy, "strategy", [Random => "random", Informative => "informative"]);
 
 /// How matches are proposed.
 #[derive(Debug, Clone, Copy, PartialEq)]

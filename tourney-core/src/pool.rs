@@ -1,11 +1,8 @@
 //! Pools: which photos compete together, `(category, scope)` with the scope local (same
 //! place), regional (same region and country) or global, anchored at the judge's place.
 
-use std::fmt;
-use std::str::FromStr;
-
-use crate::error::Error;
 use crate::ids::PlaceId;
+use crate::named::wire_names;
 use crate::names::Category;
 
 /// How far a pool reaches from its anchor place. Also the kind of a tournament.
@@ -19,33 +16,7 @@ pub enum Scope {
     Global,
 }
 
-impl Scope {
-    /// Every scope, narrowest first.
-    pub const ALL: [Scope; 3] = [Scope::Local, Scope::Regional, Scope::Global];
-
-    /// The wire name: `local`, `regional` or `global`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Local => "local",
-            Scope::Regional => "regional",
-            Scope::Global => "global",
-        }
-    }
-}
-
-impl fmt::Display for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Scope {
-    type Err = Error;
-
-    fn from_str(text: &str) -> Result<Self, Error> {
-        parse_name("scope", text, &Scope::ALL, |scope| scope.as_str())
-    }
-}
+wire_names!(Scope, "scope", [Local => "local", Regional => "regional", Global => "global"]);
 
 /// Whether an entry is a still photo or a short movie; the two never meet in a match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,28 +27,7 @@ pub enum MediaType {
     Movie,
 }
 
-impl MediaType {
-    /// The wire name: `photo` or `movie`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MediaType::Photo => "photo",
-            MediaType::Movie => "movie",
-        }
-    }
-}
-
-impl FromStr for MediaType {
-    type Err = Error;
-
-    fn from_str(text: &str) -> Result<Self, Error> {
-        parse_name(
-            "media_type",
-            text,
-            &[MediaType::Photo, MediaType::Movie],
-            |media_type| media_type.as_str(),
-        )
-    }
-}
+wire_names!(MediaType, "media_type", [Photo => "photo", Movie => "movie"]);
 
 /// Where a place sits, as far as pools care: its id, region and country.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -167,27 +117,6 @@ impl Pool {
             Scope::Global => format!("{category}/global"),
         }
     }
-}
-
-/// Parses one of a fixed set of names, naming `field` and the accepted names on error.
-pub(crate) fn parse_name<T: Copy>(
-    field: &'static str,
-    text: &str,
-    all: &[T],
-    name: impl Fn(T) -> &'static str,
-) -> Result<T, Error> {
-    all.iter()
-        .copied()
-        .find(|candidate| name(*candidate) == text)
-        .ok_or_else(|| Error::UnknownName {
-            field,
-            value: text.to_owned(),
-            allowed: all
-                .iter()
-                .map(|item| name(*item))
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
 }
 
 #[cfg(test)]
