@@ -139,24 +139,15 @@ impl Tag {
     /// Trims surrounding white space, then accepts 1 to [`Tag::MAX_CHARS`] characters of
     /// any script except control characters and `/` (tags appear in URL paths).
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let display = text.trim();
-        let n_chars = display.chars().count();
-        if n_chars == 0 || n_chars > Self::MAX_CHARS {
-            return Err(Error::TextLength {
+        let display = checked_text(
+            TextRule {
                 field: "tag",
-                value: text.to_owned(),
-                n_chars,
-                min: 1,
-                max: Self::MAX_CHARS,
-            });
-        }
-        if display.chars().any(|c| c.is_control() || c == '/') {
-            return Err(Error::TextCharacters {
-                field: "tag",
-                value: text.to_owned(),
+                max_chars: Self::MAX_CHARS,
+                refused: |c| c.is_control() || c == '/',
                 reason: "no control characters and no '/'",
-            });
-        }
+            },
+            text,
+        )?;
         Ok(Self {
             display: display.to_owned(),
             key: display.to_lowercase(),
@@ -218,24 +209,15 @@ impl UserName {
     /// Trims surrounding white space (a name of spaces only is no name), then accepts 1 to
     /// 42 characters without control characters.
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let name = text.trim();
-        let n_chars = name.chars().count();
-        if n_chars == 0 || n_chars > Self::MAX_CHARS {
-            return Err(Error::TextLength {
+        let name = checked_text(
+            TextRule {
                 field: "user_name",
-                value: text.to_owned(),
-                n_chars,
-                min: 1,
-                max: Self::MAX_CHARS,
-            });
-        }
-        if name.chars().any(char::is_control) {
-            return Err(Error::TextCharacters {
-                field: "user_name",
-                value: text.to_owned(),
+                max_chars: Self::MAX_CHARS,
+                refused: char::is_control,
                 reason: "no control characters",
-            });
-        }
+            },
+            text,
+        )?;
         Ok(Self(name.to_owned()))
     }
 
@@ -249,6 +231,39 @@ impl fmt::Display for UserName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// What a free-text field accepts: 1 to `max_chars` characters after trimming, none of
+/// them `refused`.
+#[derive(Debug, Clone, Copy)]
+struct TextRule {
+    field: &'static str,
+    max_chars: usize,
+    refused: fn(char) -> bool,
+    reason: &'static str,
+}
+
+/// `text` trimmed, if it passes `rule`; the error names the field and the rule broken.
+fn checked_text(rule: TextRule, text: &str) -> Result<&str, Error> {
+    let trimmed = text.trim();
+    let n_chars = trimmed.chars().count();
+    if n_chars == 0 || n_chars > rule.max_chars {
+        return Err(Error::TextLength {
+            field: rule.field,
+            value: text.to_owned(),
+            n_chars,
+            min: 1,
+            max: rule.max_chars,
+        });
+    }
+    if trimmed.chars().any(rule.refused) {
+        return Err(Error::TextCharacters {
+            field: rule.field,
+            value: text.to_owned(),
+            reason: rule.reason,
+        });
+    }
+    Ok(trimmed)
 }
 
 #[cfg(test)]
