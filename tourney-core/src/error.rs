@@ -154,6 +154,14 @@ pub enum Error {
         /// The photo without a rating.
         photo_id: PhotoId,
     },
+    /// A batch of votes touching more photos than a rating period can index (2^32).
+    #[error("vote {vote_idx} brings the period past {max} photos")]
+    TooManyPhotosInPeriod {
+        /// Position of the vote in the batch.
+        vote_idx: usize,
+        /// The most photos one period can rate.
+        max: u64,
+    },
     /// A leaderboard cursor that this crate did not produce.
     #[error("cursor {value:?} is not a valid leaderboard cursor")]
     InvalidCursor {

@@ -253,7 +253,12 @@ impl RatingPeriod {
                 }
                 let stored = stored_rating(photo_id)
                     .ok_or(Error::UnknownPhotoInVote { vote_idx, photo_id })?;
-                let idx = u32::try_from(self.photo_ids.len()).expect("under 2^32 photos");
+                let idx = u32::try_from(self.photo_ids.len()).map_err(|_| {
+                    Error::TooManyPhotosInPeriod {
+                        vote_idx,
+                        max: u64::from(u32::MAX) + 1,
+                    }
+                })?;
                 self.index_by_photo.insert(photo_id, idx);
                 self.photo_ids.push(photo_id);
                 self.ratings.push(stored.aged_to(now, settings)?);
