@@ -63,10 +63,9 @@ pub struct Period {
     mu_g: Vec<(f64, f64)>,
     sums: Vec<Sums>,
     rated: Vec<Rating>,
-    /// The players who played, their indices, iteration states and new ratings.
+    /// The players who played and their indices into the ratings.
     played: Vec<Player>,
     played_idx: Vec<u32>,
-    played_rated: Vec<Rating>,
 }
 
 impl Period {
@@ -117,19 +116,18 @@ impl Period {
                 self.played_idx.push(player_idx as u32);
             }
         }
-        // Players who played, LANES at a time so their iterations overlap and vectorise.
-        self.played_rated.clear();
+        // Players who played, LANES at a time so their iterations overlap and vectorise;
+        // each result goes straight to its player's slot.
         let (batches, remainder) = self.played.as_chunks::<LANES>();
-        for batch in batches {
-            self.played_rated
-                .extend(algorithm::update_lanes::<A, LANES>(batch, config)?);
+        let (batch_idx, remainder_idx) = self.played_idx.as_chunks::<LANES>();
+        for (batch, indices) in batches.iter().zip(batch_idx) {
+            let rated = algorithm::update_lanes::<A, LANES>(batch, config)?;
+            for (&player_idx, new_rating) in indices.iter().zip(rated) {
+                self.rated[player_idx as usize] = new_rating;
+            }
         }
-        for player in remainder {
-            self.played_rated
-                .push(algorithm::update::<A>(*player, config)?);
-        }
-        for (&player_idx, &new_rating) in self.played_idx.iter().zip(&self.played_rated) {
-            self.rated[player_idx as usize] = new_rating;
+        for (player, &player_idx) in remainder.iter().zip(remainder_idx) {
+            self.rated[player_idx as usize] = algorithm::update::<A>(*player, config)?;
         }
         let n_played = self.played.len();
         ratings.copy_from_slice(&self.rated);
