@@ -1,0 +1,1 @@
+//! Conformance checks for the media port (placeholder until they land).

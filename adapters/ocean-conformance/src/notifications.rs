@@ -1,0 +1,1 @@
+//! Conformance checks for the notifications port (placeholder until they land).

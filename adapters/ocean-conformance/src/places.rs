@@ -1,0 +1,1 @@
+//! Conformance checks for the places port (placeholder until they land).

@@ -1,0 +1,1 @@
+//! Conformance checks for the queue port (placeholder until they land).

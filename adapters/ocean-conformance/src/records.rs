@@ -1,0 +1,1 @@
+//! Conformance checks for the records port (placeholder until they land).

@@ -1,0 +1,1 @@
+//! Conformance checks for the search port (placeholder until they land).

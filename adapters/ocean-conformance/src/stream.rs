@@ -1,0 +1,1 @@
+//! Conformance checks for the stream port (placeholder until they land).

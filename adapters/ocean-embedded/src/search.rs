@@ -1,0 +1,5 @@
+//! The search port on SQLite (placeholder until its implementation lands).
+
+/// The embedded search backend.
+#[derive(Debug)]
+pub struct EmbeddedSearch;

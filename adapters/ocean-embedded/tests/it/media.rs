@@ -1,0 +1,1 @@
+//! The media port's conformance run (placeholder).

@@ -1,0 +1,1 @@
+//! The notifications port's conformance run (placeholder).

@@ -1,0 +1,1 @@
+//! The places port's conformance run (placeholder).

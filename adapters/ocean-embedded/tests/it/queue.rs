@@ -1,0 +1,1 @@
+//! The queue port's conformance run (placeholder).

@@ -1,0 +1,1 @@
+//! The records port's conformance run (placeholder).

@@ -1,0 +1,1 @@
+//! The search port's conformance run (placeholder).

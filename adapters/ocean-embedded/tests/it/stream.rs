@@ -1,0 +1,1 @@
+//! The stream port's conformance run (placeholder).

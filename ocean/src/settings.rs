@@ -1,0 +1,1 @@
+//! Typed, layered settings (placeholder until they land).
