@@ -41,6 +41,7 @@ pub use places::Places;
 pub use queue::JobQueue;
 pub use records::Records;
 pub use search::Search;
+pub use settings::Settings;
 pub use stream::Stream;
 
 /// Checks a stream, queue, consumer or namespace name: 1 to 64 ASCII letters, digits, `_`,

@@ -156,6 +156,10 @@ pub enum Condition {
 
 /// One write of a [`Records::write`], [`Records::commit`] or [`Records::write_batch`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "writes are built once and moved into a batch; boxing would allocate per write"
+)]
 pub enum Write {
     /// Store `item` whole, replacing any item with its key, if `condition` holds.
     Put {

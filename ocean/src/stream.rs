@@ -56,7 +56,7 @@ pub trait Stream: Send + Sync + fmt::Debug + 'static {
     /// Appends records to `stream` durably; all of them are stored when it returns `Ok`, and
     /// none or only some may be stored when it returns an error (append is not idempotent:
     /// a retry may store duplicates, so records carry their own ids). 1 to
-    /// [`MAX_APPEND_RECORDS`] records, else [`Error::Invalid`].
+    /// [`MAX_APPEND_RECORDS`] records, else [`crate::Error::Invalid`].
     async fn append(&self, stream: &str, records: Vec<NewRecord>) -> Result<()>;
 
     /// Up to `max_records` records of `stream` after `after` (`None`: from the oldest
@@ -69,7 +69,7 @@ pub trait Stream: Send + Sync + fmt::Debug + 'static {
     async fn checkpoint(&self, stream: &str, consumer: &str) -> Result<Option<Position>>;
 
     /// Moves `consumer`'s checkpoint from `expected` to `next`, atomically; if another
-    /// process moved it first, returns [`Error::Conflict`] and changes nothing (so two
+    /// process moved it first, returns [`crate::Error::Conflict`] and changes nothing (so two
     /// workers cannot both commit the same batch). Committing `next` again after success
     /// with `expected == Some(next)` is a no-op.
     async fn commit_checkpoint(

@@ -1,0 +1,3 @@
+//! The ocean crate's one integration-test binary.
+
+mod settings;
