@@ -58,8 +58,8 @@ pub trait JobQueue: Send + Sync + fmt::Debug + 'static {
     /// may still delete the message or be ignored, never an error.
     async fn ack(&self, queue: &str, receipt: &Receipt) -> Result<()>;
 
-    /// Hides the delivered message for `visibility` from now (zero: deliver again at once,
-    /// a "nack"; longer: a slow job keeps it). [`crate::Error::NotFound`] if the message was
+    /// Hides the delivered message for `visibility` (at most [`MAX_VISIBILITY`]) from now
+    /// (zero: deliver again at once, a "nack"; longer: a slow job keeps it). [`crate::Error::NotFound`] if the message was
     /// acknowledged or the receipt is stale.
     async fn set_visibility(
         &self,
@@ -70,7 +70,8 @@ pub trait JobQueue: Send + Sync + fmt::Debug + 'static {
 }
 
 /// The name of `queue`'s dead-letter queue, where messages received too often end up; read it
-/// like any queue.
+/// like any queue. It is 5 characters longer than `queue`, so queue names that need a
+/// dead-letter queue stay within 59 characters.
 pub fn dead_letter_queue(queue: &str) -> String {
     format!("{queue}-dead")
 }

@@ -19,7 +19,7 @@ pub mod stream;
 pub use media::EmbeddedMedia;
 pub use notifications::EmbeddedNotifications;
 pub use places::EmbeddedPlaces;
-pub use queue::EmbeddedQueue;
+pub use queue::{EmbeddedQueue, QueueOptions};
 pub use records::EmbeddedRecords;
 pub use search::EmbeddedSearch;
 pub use stream::EmbeddedStream;
