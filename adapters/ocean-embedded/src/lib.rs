@@ -16,7 +16,7 @@ pub mod records;
 pub mod search;
 pub mod stream;
 
-pub use media::EmbeddedMedia;
+pub use media::{EmbeddedMedia, MediaOptions};
 pub use notifications::EmbeddedNotifications;
 pub use places::EmbeddedPlaces;
 pub use queue::{EmbeddedQueue, QueueOptions};
