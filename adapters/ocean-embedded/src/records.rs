@@ -1,5 +1,533 @@
-//! The records port on SQLite (placeholder until its implementation lands).
+//! The records port on SQLite: one `items` table keyed by (partition, sort), with a pair of
+//! nullable columns and a partial index per secondary index, and conditions checked inside
+//! IMMEDIATE transactions so they hold across processes sharing the data directory.
 
-/// The embedded records backend.
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use ocean::records::{
+    Condition, Cursor, Index, Item, Key, Order, Page, Query, SortRange, Write, check_commit,
+};
+use ocean::{Error, Records, Result};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
+
+use crate::db::Db;
+use crate::error::{from_io, from_sqlite};
+
+/// One table for every item. Keys are TEXT, which SQLite's default BINARY collation compares
+/// byte-wise, as the port requires. `version` holds the caller's `u64` bit for bit (see
+/// [`version_to_sql`]). `iNpk`/`iNsk` are the item's key in secondary index N, both NULL when
+/// the item is absent from it; each index is a partial index covering only present entries.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS items (
+    pk TEXT NOT NULL,
+    sk TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    i0pk TEXT, i0sk TEXT,
+    i1pk TEXT, i1sk TEXT,
+    i2pk TEXT, i2sk TEXT,
+    i3pk TEXT, i3sk TEXT,
+    PRIMARY KEY (pk, sk)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS items_i0 ON items (i0pk, i0sk, pk, sk) WHERE i0pk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_i1 ON items (i1pk, i1sk, pk, sk) WHERE i1pk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_i2 ON items (i2pk, i2sk, pk, sk) WHERE i2pk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_i3 ON items (i3pk, i3sk, pk, sk) WHERE i3pk IS NOT NULL;
+";
+
+/// Every column of an item, in the order [`item_from_row`] reads them.
+const COLUMNS: &str = "pk, sk, version, body, i0pk, i0sk, i1pk, i1sk, i2pk, i2sk, i3pk, i3sk";
+
+/// Statements each connection keeps prepared: the few fixed ones plus every query shape
+/// (index, range kind, cursor or not, order) an application uses.
+const STATEMENT_CACHE_CAPACITY: usize = 128;
+
+/// The embedded records backend: `<dir>/records.sqlite3`. Every write is one IMMEDIATE
+/// transaction, so conditions hold even between processes sharing the directory; reads are
+/// strongly consistent, secondary indexes included.
+#[derive(Debug, Clone)]
+pub struct EmbeddedRecords {
+    db: Arc<Db>,
+}
+
+impl EmbeddedRecords {
+    /// Opens (creating `dir` and the database if needed) the records store in `dir`.
+    /// Blocking: call it before serving.
+    pub fn open(dir: &Path) -> Result<EmbeddedRecords> {
+        std::fs::create_dir_all(dir).map_err(|e| from_io(e, "records data directory"))?;
+        let db = Db::open(&dir.join("records.sqlite3"), SCHEMA)?;
+        Ok(EmbeddedRecords { db })
+    }
+}
+
+#[async_trait]
+impl Records for EmbeddedRecords {
+    async fn get(&self, key: &Key) -> Result<Option<Item>> {
+        key.check("key")?;
+        let key = key.clone();
+        self.db.read(move |conn| read_item(conn, &key)).await
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>> {
+        for key in keys {
+            key.check("key")?;
+        }
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = keys.to_vec();
+        self.db
+            .read(move |conn| {
+                // One read transaction: one snapshot lock for all the keys instead of one each.
+                let read_transaction = conn.unchecked_transaction().map_err(from_sqlite)?;
+                let items = keys
+                    .iter()
+                    .map(|key| read_item(&read_transaction, key))
+                    .collect::<Result<Vec<_>>>()?;
+                read_transaction.finish().map_err(from_sqlite)?;
+                Ok(items)
+            })
+            .await
+    }
+
+    async fn query(&self, query: &Query) -> Result<Page> {
+        query.check()?;
+        let plan = QueryPlan::new(query)?;
+        self.db.read(move |conn| plan.run(conn)).await
+    }
+
+    async fn write(&self, write: Write) -> Result<()> {
+        write.check()?;
+        self.db
+            .write(move |conn| {
+                let transaction = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(from_sqlite)?;
+                if let Some(failure) = condition_failure(&transaction, &write)? {
+                    return Err(Error::conflict(format!("key {}: {failure}", write.key())));
+                }
+                apply(&transaction, &write)?;
+                transaction.commit().map_err(from_sqlite)
+            })
+            .await
+    }
+
+    async fn commit(&self, writes: Vec<Write>) -> Result<()> {
+        check_commit(&writes)?;
+        self.db
+            .write(move |conn| {
+                let transaction = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(from_sqlite)?;
+                for (n, write) in writes.iter().enumerate() {
+                    if let Some(failure) = condition_failure(&transaction, write)? {
+                        return Err(Error::conflict(format!(
+                            "write {n} on key {}: {failure}",
+                            write.key()
+                        )));
+                    }
+                }
+                for write in &writes {
+                    apply(&transaction, write)?;
+                }
+                transaction.commit().map_err(from_sqlite)
+            })
+            .await
+    }
+
+    async fn write_batch(&self, writes: Vec<Write>) -> Result<()> {
+        for write in &writes {
+            check_batch_write(write)?;
+        }
+        if writes.is_empty() {
+            return Ok(());
+        }
+        self.db
+            .write(move |conn| {
+                let transaction = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(from_sqlite)?;
+                for write in &writes {
+                    apply(&transaction, write)?;
+                }
+                transaction.commit().map_err(from_sqlite)
+            })
+            .await
+    }
+}
+
+/// Refuses a batch write that is not an unconditional put or delete, or has bad keys.
+fn check_batch_write(write: &Write) -> Result<()> {
+    write.check()?;
+    if matches!(write, Write::Check { .. }) {
+        return Err(Error::invalid(
+            "writes",
+            format!(
+                "a batch holds puts and deletes, not a check (key {})",
+                write.key()
+            ),
+        ));
+    }
+    if write.condition() != Condition::Always {
+        return Err(Error::invalid(
+            "writes",
+            format!(
+                "a batch write is unconditional, but key {} has {:?}",
+                write.key(),
+                write.condition()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads one item by key.
+const SELECT_ITEM: &str = "SELECT pk, sk, version, body, i0pk, i0sk, i1pk, i1sk, i2pk, i2sk, \
+     i3pk, i3sk FROM items WHERE pk = ?1 AND sk = ?2";
+/// Reads one item's version by key.
+const SELECT_VERSION: &str = "SELECT version FROM items WHERE pk = ?1 AND sk = ?2";
+/// Stores one whole item, replacing any item with its key (and so its index entries).
+const PUT_ITEM: &str = "INSERT OR REPLACE INTO items (pk, sk, version, body, i0pk, i0sk, \
+     i1pk, i1sk, i2pk, i2sk, i3pk, i3sk) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+/// Removes one item by key.
+const DELETE_ITEM: &str = "DELETE FROM items WHERE pk = ?1 AND sk = ?2";
+
+/// The item with `key`.
+fn read_item(conn: &Connection, key: &Key) -> Result<Option<Item>> {
+    conn.prepare_cached(SELECT_ITEM)
+        .map_err(from_sqlite)?
+        .query_row(params![key.partition, key.sort], item_from_row)
+        .optional()
+        .map_err(from_sqlite)
+}
+
+/// The version of the item with `key`, if there is one.
+fn current_version(conn: &Connection, key: &Key) -> Result<Option<u64>> {
+    let version = conn
+        .prepare_cached(SELECT_VERSION)
+        .map_err(from_sqlite)?
+        .query_row(params![key.partition, key.sort], |row| row.get::<_, i64>(0))
+        .optional()
+        .map_err(from_sqlite)?;
+    Ok(version.map(version_from_sql))
+}
+
+/// Why `write`'s condition does not hold now, or `None` when it does.
+fn condition_failure(conn: &Connection, write: &Write) -> Result<Option<String>> {
+    let condition = write.condition();
+    if condition == Condition::Always {
+        return Ok(None);
+    }
+    let current = current_version(conn, write.key())?;
+    let failure = match (condition, current) {
+        (Condition::Absent, Some(version)) => {
+            Some(format!("expected no item, found one at version {version}"))
+        }
+        (Condition::VersionIs(expected), None) => {
+            Some(format!("expected version {expected}, found no item"))
+        }
+        (Condition::VersionIs(expected), Some(version)) if version != expected => Some(format!(
+            "expected version {expected}, found version {version}"
+        )),
+        _ => None,
+    };
+    Ok(failure)
+}
+
+/// Applies `write` (its condition already checked): stores a put whole, removes a delete's
+/// item, does nothing for a check.
+fn apply(conn: &Connection, write: &Write) -> Result<()> {
+    match write {
+        Write::Put { item, .. } => put_item(conn, item),
+        Write::Delete { key, .. } => delete_item(conn, key),
+        Write::Check { .. } => Ok(()),
+    }
+}
+
+/// Stores `item`, replacing any item with its key (and so its index entries).
+fn put_item(conn: &Connection, item: &Item) -> Result<()> {
+    let index_part = |n: usize, sort: bool| {
+        item.index_keys[n]
+            .as_ref()
+            .map(|key| if sort { &key.sort } else { &key.partition })
+    };
+    conn.prepare_cached(PUT_ITEM)
+        .map_err(from_sqlite)?
+        .execute(params![
+            item.key.partition,
+            item.key.sort,
+            version_to_sql(item.version),
+            item.body,
+            index_part(0, false),
+            index_part(0, true),
+            index_part(1, false),
+            index_part(1, true),
+            index_part(2, false),
+            index_part(2, true),
+            index_part(3, false),
+            index_part(3, true),
+        ])
+        .map_err(from_sqlite)?;
+    Ok(())
+}
+
+/// Removes the item with `key`, if any.
+fn delete_item(conn: &Connection, key: &Key) -> Result<()> {
+    conn.prepare_cached(DELETE_ITEM)
+        .map_err(from_sqlite)?
+        .execute(params![key.partition, key.sort])
+        .map_err(from_sqlite)?;
+    Ok(())
+}
+
+/// An item from a row of [`COLUMNS`].
+fn item_from_row(row: &Row<'_>) -> rusqlite::Result<Item> {
+    let mut item = Item::new(
+        Key::new(row.get::<_, String>(0)?, row.get::<_, String>(1)?),
+        version_from_sql(row.get(2)?),
+        row.get(3)?,
+    );
+    for (n, slot) in item.index_keys.iter_mut().enumerate() {
+        let partition: Option<String> = row.get(4 + 2 * n)?;
+        let sort: Option<String> = row.get(5 + 2 * n)?;
+        if let (Some(partition), Some(sort)) = (partition, sort) {
+            *slot = Some(Key::new(partition, sort));
+        }
+    }
+    Ok(item)
+}
+
+/// A `u64` version as SQLite's signed 64-bit integer, bit for bit (only equality matters).
+fn version_to_sql(version: u64) -> i64 {
+    i64::from_ne_bytes(version.to_ne_bytes())
+}
+
+/// The inverse of [`version_to_sql`].
+fn version_from_sql(stored: i64) -> u64 {
+    u64::from_ne_bytes(stored.to_ne_bytes())
+}
+
+/// One query as SQL text and its text parameters, built before reaching the database.
 #[derive(Debug)]
-pub struct EmbeddedRecords;
+struct QueryPlan {
+    sql: String,
+    params: Vec<String>,
+    limit: usize,
+    index: Option<Index>,
+}
+
+impl QueryPlan {
+    /// The SQL for `query` (already checked), with its cursor decoded.
+    fn new(query: &Query) -> Result<QueryPlan> {
+        let (partition_column, sort_column, order_columns) = match query.index {
+            None => ("pk".to_owned(), "sk".to_owned(), vec!["sk".to_owned()]),
+            Some(index) => {
+                let n = index.number();
+                let sort_column = format!("i{n}sk");
+                let order_columns = vec![sort_column.clone(), "pk".to_owned(), "sk".to_owned()];
+                (format!("i{n}pk"), sort_column, order_columns)
+            }
+        };
+        let mut sql = format!("SELECT {COLUMNS} FROM items WHERE {partition_column} = ?1");
+        let mut params = vec![query.partition.clone()];
+        let mut bind = |sql: &mut String, condition: &str, value: String| {
+            params.push(value);
+            let _ = write!(sql, " AND {condition} ?{}", params.len());
+        };
+        match &query.range {
+            SortRange::All => {}
+            SortRange::Prefix(prefix) => {
+                bind(&mut sql, &format!("{sort_column} >="), prefix.clone());
+                if let Some(after_prefix) = prefix_successor(prefix) {
+                    bind(&mut sql, &format!("{sort_column} <"), after_prefix);
+                }
+            }
+            SortRange::Between { start, end } => {
+                bind(&mut sql, &format!("{sort_column} >="), start.clone());
+                bind(&mut sql, &format!("{sort_column} <="), end.clone());
+            }
+        }
+        let (comparison, direction) = match query.order {
+            Order::Ascending => (">", "ASC"),
+            Order::Descending => ("<", "DESC"),
+        };
+        if let Some(cursor) = &query.cursor {
+            let position = decode_cursor(cursor, order_columns.len())?;
+            let first = params.len() + 1;
+            let placeholders = (first..first + position.len())
+                .map(|n| format!("?{n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = write!(
+                sql,
+                " AND ({}) {comparison} ({placeholders})",
+                order_columns.join(", ")
+            );
+            params.extend(position);
+        }
+        let order_by = order_columns
+            .iter()
+            .map(|column| format!("{column} {direction}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
+        // One extra row says whether another page follows.
+        let _ = write!(sql, " ORDER BY {order_by} LIMIT {}", limit + 1);
+        Ok(QueryPlan {
+            sql,
+            params,
+            limit,
+            index: query.index,
+        })
+    }
+
+    /// Runs the plan: at most `limit` items, and a cursor when more follow.
+    fn run(&self, conn: &Connection) -> Result<Page> {
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+        let mut statement = conn.prepare_cached(&self.sql).map_err(from_sqlite)?;
+        let mut items = statement
+            .query_map(params_from_iter(self.params.iter()), item_from_row)
+            .map_err(from_sqlite)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(from_sqlite)?;
+        if items.len() <= self.limit {
+            return Ok(Page { items, next: None });
+        }
+        items.truncate(self.limit);
+        let next = items.last().map(|last| self.cursor_after(last));
+        Ok(Page { items, next })
+    }
+
+    /// The cursor positioned just after `item` in this plan's order.
+    fn cursor_after(&self, item: &Item) -> Cursor {
+        match self.index.and_then(|index| item.index_key(index)) {
+            None => encode_cursor(&[&item.key.sort]),
+            Some(index_key) => {
+                encode_cursor(&[&index_key.sort, &item.key.partition, &item.key.sort])
+            }
+        }
+    }
+}
+
+/// The smallest text greater than every text starting with `prefix` (in byte order, which for
+/// UTF-8 is code-point order), or `None` when no such text exists.
+fn prefix_successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(next) = next_char(last) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// The code point after `c`, skipping surrogates; `None` after `char::MAX`.
+fn next_char(c: char) -> Option<char> {
+    let mut code = u32::from(c) + 1;
+    if (0xD800..0xE000).contains(&code) {
+        code = 0xE000;
+    }
+    char::from_u32(code)
+}
+
+/// Separates a cursor's lowercase-hex parts.
+const CURSOR_SEPARATOR: char = '.';
+
+/// A cursor of `parts` (non-empty texts), each as lowercase hex of its UTF-8 bytes.
+fn encode_cursor(parts: &[&str]) -> Cursor {
+    let mut text = String::new();
+    for (n, part) in parts.iter().enumerate() {
+        if n > 0 {
+            text.push(CURSOR_SEPARATOR);
+        }
+        for byte in part.bytes() {
+            let _ = write!(text, "{byte:02x}");
+        }
+    }
+    Cursor(text)
+}
+
+/// The `n_parts` texts of a cursor made by [`encode_cursor`]; anything else is invalid.
+fn decode_cursor(cursor: &Cursor, n_parts: usize) -> Result<Vec<String>> {
+    let invalid = || Error::invalid("cursor", "not a cursor this query returned");
+    let parts = cursor
+        .0
+        .split(CURSOR_SEPARATOR)
+        .map(|part| decode_hex_text(part).ok_or_else(invalid))
+        .collect::<Result<Vec<_>>>()?;
+    if parts.len() != n_parts {
+        return Err(invalid());
+    }
+    Ok(parts)
+}
+
+/// The non-empty UTF-8 text whose bytes `hex` spells in lowercase hex, if it does.
+fn decode_hex_text(hex: &str) -> Option<String> {
+    if hex.is_empty() || !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    let digit = |byte: u8| match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        _ => None,
+    };
+    let bytes = hex
+        .as_bytes()
+        .chunks_exact(2)
+        .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
+        .collect::<Option<Vec<u8>>>()?;
+    String::from_utf8(bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_any_text() {
+        let parts = ["a", "é.b", "\u{10ffff}", "with space", "0"];
+        let cursor = encode_cursor(&parts);
+        let decoded = decode_cursor(&cursor, parts.len()).expect("decode");
+        assert_eq!(decoded, parts);
+    }
+
+    #[test]
+    fn garbage_cursors_are_invalid() {
+        for garbage in ["", "zz", "abc", "6", "61..62", "AB", "ff", "61.", "61 "] {
+            let result = decode_cursor(&Cursor(garbage.to_owned()), 1);
+            assert!(result.is_err(), "{garbage:?} decoded as {result:?}");
+        }
+        let two_parts = encode_cursor(&["a", "b"]);
+        assert!(decode_cursor(&two_parts, 1).is_err());
+        assert!(decode_cursor(&two_parts, 3).is_err());
+    }
+
+    #[test]
+    fn prefix_successor_bounds_exactly_the_prefixed_texts() {
+        assert_eq!(prefix_successor("ab").as_deref(), Some("ac"));
+        assert_eq!(prefix_successor("a\u{d7ff}").as_deref(), Some("a\u{e000}"));
+        assert_eq!(prefix_successor("a\u{10ffff}").as_deref(), Some("b"));
+        assert_eq!(prefix_successor("\u{10ffff}"), None);
+        assert_eq!(prefix_successor(""), None);
+        let successor = prefix_successor("a\u{ff}").expect("successor");
+        for text in ["a\u{ff}", "a\u{ff}\u{10ffff}", "a\u{ff}zz"] {
+            assert!(
+                text < successor.as_str(),
+                "{text:?} is not below {successor:?}"
+            );
+        }
+        assert!(successor.as_str() <= "a\u{100}");
+    }
+
+    #[test]
+    fn versions_survive_the_signed_column() {
+        for version in [0, 1, u64::from(u32::MAX), u64::MAX / 2, u64::MAX] {
+            assert_eq!(version_from_sql(version_to_sql(version)), version);
+        }
+    }
+}

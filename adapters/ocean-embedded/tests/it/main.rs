@@ -1,6 +1,7 @@
 //! The embedded backend against the whole conformance suite, one module per port, each in a
 //! fresh temporary data directory.
 
+mod faulty;
 mod media;
 mod notifications;
 mod places;
