@@ -329,7 +329,8 @@ impl Places for Faulty<dyn Places> {
     }
 
     async fn in_region(&self, country: &str, region: &str, limit: u32) -> Result<Vec<Place>> {
-        self.call(self.inner.in_region(country, region, limit)).await
+        self.call(self.inner.in_region(country, region, limit))
+            .await
     }
 
     async fn load(&self, places: Vec<Place>) -> Result<LoadSummary> {

@@ -89,3 +89,12 @@ fn connect(path: &Path) -> Result<Connection> {
         .map_err(from_sqlite)?;
     Ok(connection)
 }
+
+/// A statement from the connection's cache, so each port's SQL is compiled once per
+/// connection.
+pub(crate) fn prepare<'c>(
+    connection: &'c Connection,
+    sql: &str,
+) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
+    connection.prepare_cached(sql)
+}

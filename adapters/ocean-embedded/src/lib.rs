@@ -18,7 +18,7 @@ pub mod stream;
 
 pub use media::{EmbeddedMedia, MediaOptions};
 pub use notifications::EmbeddedNotifications;
-pub use places::EmbeddedPlaces;
+pub use places::{EmbeddedPlaces, PlacesOptions};
 pub use queue::{EmbeddedQueue, QueueOptions};
 pub use records::EmbeddedRecords;
 pub use search::EmbeddedSearch;

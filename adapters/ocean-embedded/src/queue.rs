@@ -11,9 +11,9 @@ use ocean::queue::{
     Delivery, MAX_MESSAGE_BYTES, MAX_RECEIVE, MAX_VISIBILITY, Receipt, dead_letter_queue,
 };
 use ocean::{Error, JobQueue, Result, check_name};
-use rusqlite::{CachedStatement, Connection, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
-use crate::db::Db;
+use crate::db::{Db, prepare};
 use crate::error::{from_io, from_sqlite};
 
 /// One table for all queues. `visible_at` is in milliseconds since the Unix epoch; `receipt`
@@ -225,11 +225,6 @@ fn receive_messages(
     }
     transaction.commit().map_err(from_sqlite)?;
     Ok(deliveries)
-}
-
-/// A statement from the connection's cache: the hot paths compile their SQL once.
-fn prepare<'c>(connection: &'c Connection, sql: &str) -> rusqlite::Result<CachedStatement<'c>> {
-    connection.prepare_cached(sql)
 }
 
 #[async_trait]

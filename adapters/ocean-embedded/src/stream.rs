@@ -10,9 +10,9 @@ use ocean::stream::{
     Batch, MAX_APPEND_RECORDS, MAX_RECORD_BYTES, NewRecord, Position, StreamRecord,
 };
 use ocean::{Error, Result, Stream, check_name};
-use rusqlite::{CachedStatement, Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::db::Db;
+use crate::db::{Db, prepare};
 use crate::error::{from_io, from_sqlite};
 
 /// Tables: records numbered per stream (`seq`, from 1), and consumer checkpoints.
@@ -218,11 +218,6 @@ fn compare_and_set_checkpoint(
     .and_then(|mut statement| statement.execute([stream, consumer, next]))
     .map_err(from_sqlite)?;
     transaction.commit().map_err(from_sqlite)
-}
-
-/// A statement from the connection's cache: the hot paths compile their SQL once.
-fn prepare<'c>(connection: &'c Connection, sql: &str) -> rusqlite::Result<CachedStatement<'c>> {
-    connection.prepare_cached(sql)
 }
 
 #[async_trait]
