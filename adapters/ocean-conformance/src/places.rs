@@ -92,7 +92,7 @@ pub async fn get_unknown_is_none(places: &dyn Places) {
 }
 
 /// `count` grows by the number of new places a load stores. (Another process loading places
-/// between the two counts spoils an attempt; only [`ATTEMPTS`] spoiled ones fail.)
+/// between the two counts spoils an attempt; only `ATTEMPTS` spoiled ones fail.)
 pub async fn count_grows_by_new_places(places: &dyn Places) {
     for attempt in 0..ATTEMPTS {
         let seed = unique(&format!("places-count{attempt}"));
