@@ -1,0 +1,173 @@
+//! Settings to ports: opens the backend each port's setting names and hands the hosts one
+//! `Arc<dyn Port>` per port, so nothing else in the product knows which backends run.
+//!
+//! Only the embedded backends are built in so far; choosing another one fails at start-up
+//! with a message naming the setting.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use ocean::settings::{
+    MediaBackend, NotificationsBackend, PlacesBackend, QueueBackend, RecordsBackend, SearchBackend,
+    StreamBackend,
+};
+use ocean::{JobQueue, Media, Notifications, Places, Records, Search, Settings, Stream};
+use ocean_embedded::{
+    EmbeddedMedia, EmbeddedNotifications, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords,
+    EmbeddedSearch, EmbeddedStream, MediaOptions, PlacesOptions, QueueOptions,
+};
+
+/// Every port the product uses, each behind its trait.
+#[derive(Debug, Clone)]
+pub struct Ports {
+    /// Users, photos, matches, ratings, boards.
+    pub records: Arc<dyn Records>,
+    /// Uploaded originals and renditions.
+    pub media: Arc<dyn Media>,
+    /// Votes on their way to the scoring worker.
+    pub stream: Arc<dyn Stream>,
+    /// Media-processing and other background jobs.
+    pub queue: Arc<dyn JobQueue>,
+    /// Nearest place for coordinates.
+    pub places: Arc<dyn Places>,
+    /// Tag search.
+    pub search: Arc<dyn Search>,
+    /// Mobile push.
+    pub notifications: Arc<dyn Notifications>,
+    /// The embedded media backend when it is the one in use: the server honours its signed
+    /// upload and read URLs.
+    pub embedded_media: Option<Arc<EmbeddedMedia>>,
+}
+
+/// Opens every port as `settings` say. Blocking (opens files, builds indexes): call it before
+/// serving. Then [`load_datasets`].
+pub fn open<App>(settings: &Settings<App>) -> Result<Ports> {
+    let data_dir = settings.data_dir.as_path();
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating data_dir {}", data_dir.display()))?;
+    let records: Arc<dyn Records> = match &settings.records {
+        RecordsBackend::Embedded => {
+            Arc::new(open_embedded("records", data_dir, EmbeddedRecords::open)?)
+        }
+        other => return not_built("records", other),
+    };
+    let (media, embedded_media): (Arc<dyn Media>, _) = match &settings.media {
+        MediaBackend::Embedded {
+            public_url,
+            signing_key,
+        } => {
+            let options = MediaOptions {
+                public_url: public_url.trim_end_matches('/').to_owned(),
+                signing_key: signing_key
+                    .as_ref()
+                    .map(|key| key.expose().as_bytes().to_vec()),
+            };
+            let media = Arc::new(open_embedded("media", data_dir, |dir| {
+                EmbeddedMedia::open(dir, options)
+            })?);
+            (Arc::clone(&media) as Arc<dyn Media>, Some(media))
+        }
+        other => return not_built("media", other),
+    };
+    let stream: Arc<dyn Stream> = match &settings.stream {
+        StreamBackend::Embedded => {
+            Arc::new(open_embedded("stream", data_dir, EmbeddedStream::open)?)
+        }
+        other => return not_built("stream", other),
+    };
+    let queue: Arc<dyn JobQueue> = match &settings.queue {
+        QueueBackend::Embedded { max_receives } => {
+            let options = QueueOptions {
+                max_receives: *max_receives,
+            };
+            Arc::new(open_embedded("queue", data_dir, |dir| {
+                EmbeddedQueue::open(dir, options)
+            })?)
+        }
+        other => return not_built("queue", other),
+    };
+    let places: Arc<dyn Places> = match &settings.places {
+        PlacesBackend::Embedded {
+            load_default_dataset,
+            dataset_csv,
+        } => {
+            let options = PlacesOptions {
+                load_default_dataset: *load_default_dataset,
+            };
+            let _ = dataset_csv; // loaded by `load_datasets`, which can await
+            Arc::new(open_embedded("places", data_dir, |dir| {
+                EmbeddedPlaces::open(dir, options)
+            })?)
+        }
+        other => return not_built("places", other),
+    };
+    let search: Arc<dyn Search> = match &settings.search {
+        SearchBackend::Embedded => {
+            Arc::new(open_embedded("search", data_dir, EmbeddedSearch::open)?)
+        }
+        other => return not_built("search", other),
+    };
+    let notifications: Arc<dyn Notifications> = match &settings.notifications {
+        NotificationsBackend::Embedded => Arc::new(open_embedded(
+            "notifications",
+            data_dir,
+            EmbeddedNotifications::open,
+        )?),
+        other => return not_built("notifications", other),
+    };
+    Ok(Ports {
+        records,
+        media,
+        stream,
+        queue,
+        places,
+        search,
+        notifications,
+        embedded_media,
+    })
+}
+
+fn open_embedded<T>(
+    port: &str,
+    data_dir: &Path,
+    open: impl FnOnce(&Path) -> ocean::Result<T>,
+) -> Result<T> {
+    let opened = open(data_dir).with_context(|| {
+        format!(
+            "opening the embedded {port} backend in {}",
+            data_dir.display()
+        )
+    })?;
+    tracing::info!(port, data_dir = %data_dir.display(), "embedded backend open");
+    Ok(opened)
+}
+
+/// Loads the places CSV named by `places.dataset_csv` (the first generation's format), if
+/// set. Idempotent: places with known ids are replaced, so every start may run it.
+pub async fn load_datasets<App>(ports: &Ports, settings: &Settings<App>) -> Result<()> {
+    let PlacesBackend::Embedded {
+        dataset_csv: Some(path),
+        ..
+    } = &settings.places
+    else {
+        return Ok(());
+    };
+    let text = std::fs::read(path)
+        .with_context(|| format!("reading places.dataset_csv {}", path.display()))?;
+    let rows = ocean::places::read_first_generation_csv(text.as_slice())
+        .with_context(|| format!("parsing places.dataset_csv {}", path.display()))?;
+    let summary = ports
+        .places
+        .load(rows)
+        .await
+        .with_context(|| format!("loading places.dataset_csv {}", path.display()))?;
+    tracing::info!(path = %path.display(), loaded = summary.loaded, "places dataset loaded");
+    Ok(())
+}
+
+fn not_built<T>(port: &str, backend: &impl std::fmt::Debug) -> Result<T> {
+    bail!(
+        "{port}.backend: {backend:?} is not built into this binary yet; use backend = \"embedded\""
+    )
+}
