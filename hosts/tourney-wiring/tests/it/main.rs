@@ -5,9 +5,10 @@ use ocean::records::{Item, Key, Write};
 use ocean::settings::{NoApp, RecordsBackend, Settings};
 
 fn settings_in(dir: &std::path::Path) -> Settings<NoApp> {
-    let mut settings = Settings::<NoApp>::default();
-    settings.data_dir = dir.join("data");
-    settings
+    Settings::<NoApp> {
+        data_dir: dir.join("data"),
+        ..Settings::default()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
