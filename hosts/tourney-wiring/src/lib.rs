@@ -4,6 +4,8 @@
 //! Only the embedded backends are built in so far; choosing another one fails at start-up
 //! with a message naming the setting.
 
+mod app_settings;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -17,6 +19,8 @@ use ocean_embedded::{
     EmbeddedMedia, EmbeddedNotifications, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords,
     EmbeddedSearch, EmbeddedStream, MediaOptions, PlacesOptions, QueueOptions,
 };
+
+pub use app_settings::{AppSettings, TourneySettings};
 
 /// Every port the product uses, each behind its trait.
 #[derive(Debug, Clone)]

@@ -1,0 +1,49 @@
+//! The product's own settings, the `[app]` section of `ocean::Settings`: where the server
+//! listens and the game's rules that operators may tune.
+
+use serde::{Deserialize, Serialize};
+
+/// LocalPicTourney's `[app]` settings (`OCEAN__APP__<KEY>` in the environment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TourneySettings {
+    /// Address the HTTP server listens on (`127.0.0.1:0` picks a free port).
+    pub listen: String,
+    /// The categories photos compete in.
+    pub categories: Vec<String>,
+    /// Category a new user's photos go to until they pick one.
+    pub default_post_category: String,
+    /// Category a new user judges until they pick one.
+    pub default_view_category: String,
+    /// Place id used for users without a location (default: Los Angeles in the GeoNames set).
+    pub default_place: String,
+    /// Nearest place farther than this is refused (kilometres); unset: any distance.
+    pub max_place_distance_km: Option<f64>,
+    /// Seconds between the worker's scoring runs.
+    pub score_interval_secs: u64,
+    /// Largest upload accepted, in bytes.
+    pub max_upload_bytes: u64,
+    /// Whether the registration ladder requires a linked Facebook account.
+    pub require_facebook: bool,
+}
+
+impl Default for TourneySettings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".to_owned(),
+            categories: ["female", "male", "landscapes", "architecture", "cars"]
+                .map(str::to_owned)
+                .to_vec(),
+            default_post_category: "female".to_owned(),
+            default_view_category: "female".to_owned(),
+            default_place: "5368361".to_owned(),
+            max_place_distance_km: None,
+            score_interval_secs: 5,
+            max_upload_bytes: 20 * 1024 * 1024,
+            require_facebook: false,
+        }
+    }
+}
+
+/// The settings tree the product's hosts load.
+pub type AppSettings = ocean::Settings<TourneySettings>;
