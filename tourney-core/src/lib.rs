@@ -80,6 +80,7 @@ mod period;
 mod pool;
 mod prediction;
 mod registration;
+pub mod service;
 mod stats;
 mod time;
 mod trending;

@@ -4,3 +4,4 @@
 mod bracket;
 mod leaderboard;
 mod pairing;
+mod service;

@@ -1,0 +1,201 @@
+//! The use cases: what users and the worker do, written against `ocean`'s ports only.
+//!
+//! [`Game`] holds the ports and the rules' configuration; each method is one use case
+//! (create a user, propose matches, cast a vote, score a period, read a board...). Time and
+//! randomness come in as parameters like everywhere in this crate, so every use case is
+//! deterministic under test. Hosts parse requests, call one method and render its answer.
+
+mod boards;
+mod matches;
+mod photos;
+mod scoring;
+mod store;
+mod users;
+
+use std::sync::Arc;
+
+use ocean::{JobQueue, Media, Places, Records, Stream};
+
+use crate::error::Error;
+use crate::leaderboard::LeaderboardConfig;
+use crate::names::CategoryList;
+use crate::pairing::PairingConfig;
+use crate::period::RatingSettings;
+
+pub use boards::{BoardQuery, BoardView};
+pub use matches::{MatchView, VoteOutcome};
+pub use photos::{
+    NewPhoto, NewUpload, PhotoState, PhotoView, ProcessedMedia, RENDITIONS, UploadJob,
+};
+pub use scoring::ScoringReport;
+pub use users::{NewUser, PlaceView, ProfileFields, ProfilePatch, UserView};
+
+/// The stream votes travel on from the API to the scoring worker.
+pub const VOTES_STREAM: &str = "votes";
+/// The scoring worker's consumer name on [`VOTES_STREAM`].
+pub const SCORER: &str = "scorer";
+/// The job queue of uploaded media waiting to be processed.
+pub const MEDIA_QUEUE: &str = "media";
+
+/// A use case's refusal or failure, by what the caller should do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServiceError {
+    /// The input is malformed or breaks a rule; `field` names it.
+    #[error("invalid {field}: {message}")]
+    Invalid {
+        /// The offending field.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// No or bad credentials.
+    #[error("unauthorized: {message}")]
+    Unauthorized {
+        /// Why.
+        message: String,
+    },
+    /// Authenticated but not allowed.
+    #[error("forbidden: {message}")]
+    Forbidden {
+        /// Why.
+        message: String,
+    },
+    /// Something asked for does not exist; `code` is the API's error code.
+    #[error("{what} not found")]
+    NotFound {
+        /// The API's snake_case code (`not_found`, `not_enough_photos`...).
+        code: &'static str,
+        /// What was missing.
+        what: String,
+    },
+    /// The request conflicts with the current state (a taken name, an already judged match).
+    #[error("{message}")]
+    Conflict {
+        /// The API's snake_case code.
+        code: &'static str,
+        /// What conflicts.
+        message: String,
+    },
+    /// A game rule refused the input (a bracket report that cannot be).
+    #[error(transparent)]
+    Rules(#[from] Error),
+    /// A port failed.
+    #[error(transparent)]
+    Port(#[from] ocean::Error),
+    /// A stored record could not be read or written back.
+    #[error("corrupt data: {what}")]
+    Corrupt {
+        /// Which record and why.
+        what: String,
+    },
+}
+
+impl ServiceError {
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn not_found(what: impl Into<String>) -> Self {
+        ServiceError::NotFound {
+            code: "not_found",
+            what: what.into(),
+        }
+    }
+}
+
+/// The ports the game uses.
+#[derive(Debug, Clone)]
+pub struct GamePorts {
+    /// Users, photos, matches, ratings.
+    pub records: Arc<dyn Records>,
+    /// Originals and renditions.
+    pub media: Arc<dyn Media>,
+    /// Votes on their way to scoring.
+    pub stream: Arc<dyn Stream>,
+    /// Uploads waiting to be processed.
+    pub queue: Arc<dyn JobQueue>,
+    /// Nearest place for coordinates.
+    pub places: Arc<dyn Places>,
+}
+
+/// The game's rules as configured.
+#[derive(Debug, Clone)]
+pub struct GameConfig {
+    /// The categories photos compete in.
+    pub categories: CategoryList,
+    /// Category of a new user's photos until they pick one.
+    pub default_post_category: String,
+    /// Category a new user judges until they pick one.
+    pub default_view_category: String,
+    /// Place id for users without a location.
+    pub default_place: String,
+    /// Nearest places farther than this are refused; `None`: any distance.
+    pub max_place_distance_km: Option<f64>,
+    /// Largest upload accepted, in bytes.
+    pub max_upload_bytes: u64,
+    /// How long a presigned upload stays valid.
+    pub upload_expires_in: std::time::Duration,
+    /// Newest ready photos of a pool considered for matches.
+    pub pool_size: u32,
+    /// Match proposal rules.
+    pub pairing: PairingConfig,
+    /// Rating rules.
+    pub rating: RatingSettings,
+    /// Board rules.
+    pub leaderboard: LeaderboardConfig,
+    /// Most votes scored in one rating period.
+    pub max_votes_per_period: u32,
+    /// Whether the registration ladder requires a linked Facebook account.
+    pub require_facebook: bool,
+}
+
+impl Default for GameConfig {
+    fn default() -> Self {
+        Self {
+            categories: CategoryList::default(),
+            default_post_category: "female".to_owned(),
+            default_view_category: "female".to_owned(),
+            default_place: "5368361".to_owned(),
+            max_place_distance_km: None,
+            max_upload_bytes: 20 * 1024 * 1024,
+            upload_expires_in: std::time::Duration::from_secs(60 * 60),
+            pool_size: 200,
+            pairing: PairingConfig::default(),
+            rating: RatingSettings::default(),
+            leaderboard: LeaderboardConfig::default(),
+            max_votes_per_period: 10_000,
+            require_facebook: false,
+        }
+    }
+}
+
+/// The game: its ports and rules. Cheap to clone; share one per process.
+#[derive(Debug, Clone)]
+pub struct Game {
+    ports: GamePorts,
+    config: Arc<GameConfig>,
+}
+
+impl Game {
+    /// The game over `ports` with `config`.
+    pub fn new(ports: GamePorts, config: GameConfig) -> Self {
+        Self {
+            ports,
+            config: Arc::new(config),
+        }
+    }
+
+    /// The rules in force.
+    pub fn config(&self) -> &GameConfig {
+        &self.config
+    }
+
+    /// The ports in use.
+    pub fn ports(&self) -> &GamePorts {
+        &self.ports
+    }
+}

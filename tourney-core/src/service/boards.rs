@@ -1,0 +1,135 @@
+//! Leaderboards: the ready photos of a category, at a place or everywhere, posted within a
+//! window, ranked by the configured key and paged with cursors.
+
+use ocean::records::{Index, Order, Query, SortRange};
+
+use crate::leaderboard::{BoardEntry, BoardPhoto, Cursor, PageSize, Window, page, rank_board};
+use crate::names::Category;
+use crate::service::photos::{PhotoRecord, PhotoView};
+use crate::service::store;
+use crate::service::{Game, ServiceError};
+use crate::time::Timestamp;
+
+/// Which board, which page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardQuery {
+    /// The category.
+    pub category: String,
+    /// A place id, or `None` for every place.
+    pub place_id: Option<String>,
+    /// The window photos must have been posted in.
+    pub window: Window,
+    /// Entries per page.
+    pub count: PageSize,
+    /// Continue after this cursor (from the previous page).
+    pub cursor: Option<String>,
+}
+
+/// One page of a board.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardView {
+    /// The entries with their photos, best first; `rank` is 1-based over the whole board.
+    pub entries: Vec<(usize, BoardEntry, PhotoView)>,
+    /// Where the next page starts.
+    pub next_cursor: Option<String>,
+}
+
+/// Photos read per index page while building a board.
+const BOARD_READ_PAGE: u32 = 1000;
+
+impl Game {
+    /// One page of a board at `now`. An unknown category or a bad cursor is
+    /// [`ServiceError::Invalid`].
+    pub async fn board(
+        &self,
+        query: BoardQuery,
+        now: Timestamp,
+    ) -> Result<BoardView, ServiceError> {
+        let category = Category::parse(&query.category, &self.config.categories)?;
+        let cursor = query.cursor.as_deref().map(Cursor::parse).transpose()?;
+        let (index, partition) = match &query.place_id {
+            Some(place_id) => (
+                store::LOCAL_POOL,
+                store::local_pool(category.as_str(), place_id),
+            ),
+            None => (store::GLOBAL_POOL, store::global_pool(category.as_str())),
+        };
+        let records = self
+            .window_photos(index, &partition, query.window, now)
+            .await?;
+        let photos: Vec<BoardPhoto> = records
+            .iter()
+            .map(|record| {
+                Ok(BoardPhoto {
+                    photo_id: record.photo_id()?,
+                    posted_at: Timestamp::from_millis(record.created_at),
+                    rating: record.rating.to_photo_rating()?,
+                    games: record.wins + record.losses,
+                })
+            })
+            .collect::<Result<_, ServiceError>>()?;
+        let board = rank_board(&photos, query.window, now, &self.config.leaderboard)?;
+        let page = page(&board, cursor.as_ref(), query.count);
+        let first_rank = page.entries.first().map_or(0, |first| {
+            board
+                .iter()
+                .position(|entry| entry.photo_id == first.photo_id)
+                .unwrap_or(0)
+        });
+        let mut entries = Vec::with_capacity(page.entries.len());
+        for (offset, entry) in page.entries.into_iter().enumerate() {
+            let record = records
+                .iter()
+                .find(|record| record.id == entry.photo_id.to_string())
+                .ok_or_else(|| ServiceError::Corrupt {
+                    what: format!("board entry {} without its photo", entry.photo_id),
+                })?;
+            entries.push((
+                first_rank + offset + 1,
+                entry,
+                self.photo_view(record, now)?,
+            ));
+        }
+        Ok(BoardView {
+            entries,
+            next_cursor: page.next_cursor.map(|cursor| cursor.encode()),
+        })
+    }
+
+    /// The competing photos of a pool posted within `window` (read by posted time).
+    async fn window_photos(
+        &self,
+        index: Index,
+        partition: &str,
+        window: Window,
+        now: Timestamp,
+    ) -> Result<Vec<PhotoRecord>, ServiceError> {
+        let range = match window.length() {
+            Some(length) => SortRange::Between {
+                start: store::time_key(now.saturating_sub(length).millis()),
+                end: "~".to_owned(),
+            },
+            None => SortRange::All,
+        };
+        let mut query = Query {
+            index: Some(index),
+            range,
+            order: Order::Ascending,
+            ..Query::partition(partition, BOARD_READ_PAGE)
+        };
+        let mut photos = Vec::new();
+        loop {
+            let page = self.ports.records.query(&query).await?;
+            for item in &page.items {
+                let record: PhotoRecord = store::decode(item)?;
+                if record.competes() {
+                    photos.push(record);
+                }
+            }
+            match page.next {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => return Ok(photos),
+            }
+        }
+    }
+}

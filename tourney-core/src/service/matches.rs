@@ -1,0 +1,365 @@
+//! Matches and votes: pairs proposed to a judge from their pool (and remembered), and a
+//! vote on one of them recorded exactly once and sent to the scoring stream.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ocean::records::{Query, SortRange};
+use ocean::stream::NewRecord;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::ids::{MatchId, PhotoId, UserId};
+use crate::pairing::{JudgeHistory, PairingCandidate, PairingRequest, propose_matches};
+use crate::prediction::predict_match;
+use crate::service::photos::{PhotoRecord, PhotoView};
+use crate::service::store::{self, Versioned};
+use crate::service::{Game, ServiceError, VOTES_STREAM};
+use crate::time::Timestamp;
+
+/// Most matches remembered per judge page read (history reads page through all of them).
+const HISTORY_PAGE: u32 = 1000;
+
+/// A proposed match as the API shows it: `photo_a` < `photo_b` by id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchView {
+    /// The pair's id (hex(a) + hex(b)).
+    pub match_id: MatchId,
+    /// The photo with the smaller id.
+    pub photo_a: PhotoView,
+    /// The photo with the larger id.
+    pub photo_b: PhotoView,
+    /// How much a's score moves if a wins this game alone (and the rest likewise).
+    pub a_win_delta: f64,
+    /// How much a's score moves if a loses.
+    pub a_lose_delta: f64,
+    /// How much b's score moves if b wins.
+    pub b_win_delta: f64,
+    /// How much b's score moves if b loses.
+    pub b_lose_delta: f64,
+    /// Which photo the client shows on the left: `a` or `b`.
+    pub left: &'static str,
+}
+
+/// What a vote did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteOutcome {
+    /// Recorded and sent for scoring.
+    Accepted,
+}
+
+/// A match as remembered for its judge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ShownMatch {
+    /// The photo shown on the left.
+    pub(crate) left: String,
+    /// The photo shown on the right.
+    pub(crate) right: String,
+    pub(crate) proposed_at: i64,
+    /// The vote, once cast.
+    pub(crate) vote: Option<CastVote>,
+}
+
+/// A judge's vote on a shown match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CastVote {
+    pub(crate) vote_id: String,
+    /// `a` or `b`.
+    pub(crate) winner: String,
+    pub(crate) at: i64,
+    /// Whether it reached the stream (false after a crash in between: a retry resends it).
+    pub(crate) sent: bool,
+}
+
+/// A vote on its way to scoring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct VoteEvent {
+    /// Unique per (judge, match): duplicates in the stream are recognised by it.
+    pub(crate) vote_id: String,
+    pub(crate) judge: String,
+    pub(crate) left: String,
+    pub(crate) right: String,
+    /// `left` or `right`.
+    pub(crate) winner_side: String,
+    pub(crate) at: i64,
+}
+
+impl Game {
+    /// Proposes up to the configured number of matches from the judge's pool (their view
+    /// category at their place), remembers them for the judge, and returns them with
+    /// predictions. [`ServiceError::NotFound`] with `not_enough_photos` or
+    /// `no_unique_matches` when the pool cannot make a new pair.
+    pub async fn propose_matches(
+        &self,
+        judge: UserId,
+        include_test_photos: bool,
+        now: Timestamp,
+        rng: &mut (impl Rng + ?Sized),
+    ) -> Result<Vec<MatchView>, ServiceError> {
+        let judge_record = self.user_record(judge).await?.value;
+        let category = self.view_category_of(&judge_record);
+        let place = self.place_of(&judge_record).await?;
+        let pool = self
+            .pool_photos(
+                store::LOCAL_POOL,
+                &store::local_pool(&category, &place.id),
+                include_test_photos,
+            )
+            .await?;
+        let mut candidates = Vec::with_capacity(pool.len());
+        for record in pool.values() {
+            candidates.push(PairingCandidate {
+                photo_id: record.photo_id()?,
+                owner: UserId::parse(&record.owner)?,
+                media_type: record.media_type(),
+                rating: record
+                    .rating
+                    .to_photo_rating()?
+                    .aged_to(now, &self.config.rating)?,
+                n_games: record.wins + record.losses,
+            });
+        }
+        let shown = self.shown_matches(judge).await?;
+        let mut history = JudgeHistory::default();
+        for (match_id, stored) in &shown {
+            history.proposed.insert(*match_id);
+            if stored.value.vote.is_some() {
+                history.judged.insert(*match_id);
+            }
+        }
+        let request = PairingRequest {
+            judge,
+            candidates: &candidates,
+            history: &history,
+            must_include: None,
+        };
+        let proposed = propose_matches(&request, &self.config.pairing, rng).map_err(pool_error)?;
+
+        let mut writes = Vec::with_capacity(proposed.len());
+        let mut views = Vec::with_capacity(proposed.len());
+        for proposal in &proposed {
+            let remembered = ShownMatch {
+                left: proposal.left.to_string(),
+                right: proposal.right.to_string(),
+                proposed_at: now.millis(),
+                vote: None,
+            };
+            let read_version = shown.get(&proposal.match_id).map_or(0, |s| s.version);
+            let key = store::shown_match_key(&judge.to_string(), &proposal.match_id.to_string());
+            writes.push(store::put(key, &remembered, read_version)?);
+            let a = &pool[&proposal.match_id.low()];
+            let b = &pool[&proposal.match_id.high()];
+            views.push(self.match_view(proposal.match_id, a, b, proposal.left, now)?);
+        }
+        if !writes.is_empty() {
+            self.ports.records.commit(writes).await.map_err(|error| {
+                if error.kind() == ocean::ErrorKind::Conflict {
+                    ServiceError::Conflict {
+                        code: "concurrent_update",
+                        message: "matches were being proposed or judged meanwhile; try again"
+                            .to_owned(),
+                    }
+                } else {
+                    error.into()
+                }
+            })?;
+        }
+        Ok(views)
+    }
+
+    /// Records the judge's vote on a match proposed to them (`winner` is `a` or `b`) and
+    /// sends it for scoring. Exactly once: a second vote on the match is
+    /// [`ServiceError::Conflict`] (`already_judged`), and a retry after a failure resends
+    /// the same vote, which scoring counts once.
+    pub async fn vote(
+        &self,
+        judge: UserId,
+        match_id: MatchId,
+        winner: &str,
+        now: Timestamp,
+    ) -> Result<VoteOutcome, ServiceError> {
+        if winner != "a" && winner != "b" {
+            return Err(ServiceError::invalid(
+                "winner",
+                format!("{winner:?} is not a photo of the match; use \"a\" or \"b\""),
+            ));
+        }
+        let judge_text = judge.to_string();
+        let key = store::shown_match_key(&judge_text, &match_id.to_string());
+        let stored: Versioned<ShownMatch> = store::get(self.ports.records.as_ref(), &key)
+            .await?
+            .ok_or_else(|| ServiceError::not_found(format!("match {match_id} for this judge")))?;
+        let already_voted = stored.value.vote.is_some();
+        let mut shown = stored.value;
+        let cast = match &shown.vote {
+            Some(cast) if cast.winner == winner && !cast.sent => cast.clone(),
+            Some(_) => {
+                return Err(ServiceError::Conflict {
+                    code: "already_judged",
+                    message: format!("match {match_id} is already judged"),
+                });
+            }
+            None => {
+                let cast = CastVote {
+                    vote_id: store::sha256_hex(format!("{judge_text}#{match_id}").as_bytes())[..32]
+                        .to_owned(),
+                    winner: winner.to_owned(),
+                    at: now.millis(),
+                    sent: false,
+                };
+                shown.vote = Some(cast.clone());
+                let write = store::put(key.clone(), &shown, stored.version)?;
+                if let Err(error) = self.ports.records.write(write).await {
+                    if error.kind() == ocean::ErrorKind::Conflict {
+                        return Err(ServiceError::Conflict {
+                            code: "already_judged",
+                            message: format!("match {match_id} was judged meanwhile"),
+                        });
+                    }
+                    return Err(error.into());
+                }
+                cast
+            }
+        };
+        let winner_photo = if winner == "a" {
+            match_id.low()
+        } else {
+            match_id.high()
+        };
+        let winner_side = if winner_photo.to_string() == shown.left {
+            "left"
+        } else {
+            "right"
+        };
+        let event = VoteEvent {
+            vote_id: cast.vote_id.clone(),
+            judge: judge_text,
+            left: shown.left.clone(),
+            right: shown.right.clone(),
+            winner_side: winner_side.to_owned(),
+            at: cast.at,
+        };
+        let record = NewRecord {
+            partition_key: match_id.to_string(),
+            data: store::encode(&event)?,
+        };
+        self.ports.stream.append(VOTES_STREAM, vec![record]).await?;
+        // Best effort: a lost `sent` flag only means a retry resends a counted-once vote.
+        let version_after_vote = if already_voted {
+            stored.version
+        } else {
+            stored.version + 1
+        };
+        if let Some(vote) = shown.vote.as_mut() {
+            vote.sent = true;
+        }
+        let mark_sent = store::put(key, &shown, version_after_vote)?;
+        if let Err(error) = self.ports.records.write(mark_sent).await
+            && error.kind() != ocean::ErrorKind::Conflict
+        {
+            return Err(error.into());
+        }
+        Ok(VoteOutcome::Accepted)
+    }
+
+    /// The newest photos of a pool partition, by id (ordered, so pairing is deterministic
+    /// for a given random generator).
+    pub(crate) async fn pool_photos(
+        &self,
+        index: ocean::records::Index,
+        partition: &str,
+        include_test_photos: bool,
+    ) -> Result<BTreeMap<PhotoId, PhotoRecord>, ServiceError> {
+        let query = Query {
+            index: Some(index),
+            partition: partition.to_owned(),
+            range: SortRange::All,
+            order: ocean::records::Order::Descending,
+            limit: self
+                .config
+                .pool_size
+                .clamp(2, ocean::records::MAX_PAGE_ITEMS),
+            cursor: None,
+        };
+        let page = self.ports.records.query(&query).await?;
+        let mut photos = BTreeMap::new();
+        for item in &page.items {
+            let record: PhotoRecord = store::decode(item)?;
+            if record.competes() && (include_test_photos || !record.is_test) {
+                photos.insert(record.photo_id()?, record);
+            }
+        }
+        Ok(photos)
+    }
+
+    /// Every match ever shown to `judge`, with its stored version.
+    async fn shown_matches(
+        &self,
+        judge: UserId,
+    ) -> Result<HashMap<MatchId, Versioned<ShownMatch>>, ServiceError> {
+        let mut shown = HashMap::new();
+        let mut query = Query {
+            range: SortRange::Prefix(store::SHOWN_MATCH_PREFIX.to_owned()),
+            ..Query::partition(format!("u#{judge}"), HISTORY_PAGE)
+        };
+        loop {
+            let page = self.ports.records.query(&query).await?;
+            for item in &page.items {
+                let match_text = &item.key.sort[store::SHOWN_MATCH_PREFIX.len()..];
+                let match_id = MatchId::parse(match_text)?;
+                shown.insert(
+                    match_id,
+                    Versioned {
+                        value: store::decode(item)?,
+                        version: item.version,
+                    },
+                );
+            }
+            match page.next {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => return Ok(shown),
+            }
+        }
+    }
+
+    fn match_view(
+        &self,
+        match_id: MatchId,
+        a: &PhotoRecord,
+        b: &PhotoRecord,
+        left: PhotoId,
+        now: Timestamp,
+    ) -> Result<MatchView, ServiceError> {
+        let prediction = predict_match(
+            &a.rating.to_photo_rating()?,
+            &b.rating.to_photo_rating()?,
+            now,
+            &self.config.rating,
+        )?;
+        Ok(MatchView {
+            match_id,
+            photo_a: self.photo_view(a, now)?,
+            photo_b: self.photo_view(b, now)?,
+            a_win_delta: prediction.a_win_delta,
+            a_lose_delta: prediction.a_lose_delta,
+            b_win_delta: prediction.b_win_delta,
+            b_lose_delta: prediction.b_lose_delta,
+            left: if left == match_id.low() { "a" } else { "b" },
+        })
+    }
+}
+
+/// Pairing's refusals as the API's not-found codes.
+fn pool_error(error: Error) -> ServiceError {
+    match error {
+        Error::NotEnoughPhotos { eligible } => ServiceError::NotFound {
+            code: "not_enough_photos",
+            what: format!("enough photos to match ({eligible} eligible)"),
+        },
+        Error::NoUniqueMatches { n_allowed_pairs } => ServiceError::NotFound {
+            code: "no_unique_matches",
+            what: format!("an unjudged pair ({n_allowed_pairs} pairs, all judged)"),
+        },
+        other => other.into(),
+    }
+}

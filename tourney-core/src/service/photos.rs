@@ -1,0 +1,551 @@
+//! Photos: an entry is created with a presigned direct upload; the upload's arrival queues
+//! a processing job; the worker's result makes it `ready` (with renditions, in its pools),
+//! `rejected` (with a reason) or `duplicate`.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ocean::media::{ObjectKey, PresignedUpload, ReadAccess, UploadRequest};
+use ocean::records::{Item, Key};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::geo::Coordinates;
+use crate::ids::{PhotoId, UserId};
+use crate::names::Category;
+use crate::period::PhotoRating;
+use crate::pool::MediaType;
+use crate::service::store::{self, Versioned};
+use crate::service::users::PlaceView;
+use crate::service::{Game, MEDIA_QUEUE, ServiceError};
+use crate::time::Timestamp;
+use glicko2::Rating;
+
+/// Where a photo is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoState {
+    /// Created; waiting for the client's upload.
+    PendingUpload,
+    /// Uploaded; waiting for the worker.
+    Processing,
+    /// Validated, with renditions; shown, matched and ranked.
+    Ready,
+    /// Refused by validation (see the reason).
+    Rejected,
+    /// The same bytes as a photo already ready.
+    Duplicate,
+}
+
+/// Rendition sizes: the longest side fits inside N x N.
+pub const RENDITIONS: [(&str, u32); 3] = [("small", 240), ("medium", 480), ("large", 960)];
+
+/// What a new entry declares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPhoto {
+    /// Competing category; `None`: the owner's post category.
+    pub category: Option<String>,
+    /// Photo or movie.
+    pub media_type: MediaType,
+    /// The content type the upload will carry.
+    pub content_type: String,
+    /// Whether it competes (false: a profile-only photo, never matched or ranked).
+    pub enter_in_tournament: bool,
+    /// Whether it becomes the owner's profile photo once ready.
+    pub set_as_profile_photo: bool,
+    /// Coordinates of where it was taken; `None`: the owner's place.
+    pub location: Option<Coordinates>,
+    /// Marks a test photo (only matched for judges asking for test photos).
+    pub is_test: bool,
+}
+
+/// A created entry and where to upload its content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewUpload {
+    /// The new photo.
+    pub photo_id: PhotoId,
+    /// The presigned direct upload for its original.
+    pub upload: PresignedUpload,
+}
+
+/// A processing job: which photo's upload to process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadJob {
+    /// The photo.
+    pub photo_id: String,
+}
+
+/// The worker's verdict on an upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcessedMedia {
+    /// Valid: the renditions (JPEG bytes per [`RENDITIONS`] name) and the original's hash.
+    Ready {
+        /// SHA-256 hex of the original bytes (exact duplicates share it).
+        content_hash: String,
+        /// (`small` | `medium` | `large`, JPEG bytes).
+        renditions: Vec<(&'static str, Vec<u8>)>,
+    },
+    /// Refused, with the API's reason code.
+    Rejected {
+        /// Why (`not_an_image`, `type_mismatch`, ...).
+        reason: String,
+    },
+}
+
+/// A photo as the API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhotoView {
+    /// The photo.
+    pub id: PhotoId,
+    /// Its owner.
+    pub owner: UserId,
+    /// Its category.
+    pub category: String,
+    /// Its place.
+    pub place: PlaceView,
+    /// Photo or movie.
+    pub media_type: MediaType,
+    /// Where it is in its life.
+    pub state: PhotoState,
+    /// Why it was rejected.
+    pub rejection_reason: Option<String>,
+    /// Rating, RD aged to the time asked about.
+    pub score: f64,
+    /// Rating deviation aged to the time asked about.
+    pub rd: f64,
+    /// Games played.
+    pub games: u32,
+    /// Games won.
+    pub wins: u32,
+    /// Games lost.
+    pub losses: u32,
+    /// Whether RD is above the provisional threshold.
+    pub provisional: bool,
+    /// Rendition URLs (`small`, `medium`, `large`, `original`), once ready.
+    pub urls: Vec<(&'static str, String)>,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// A photo as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PhotoRecord {
+    pub(crate) id: String,
+    pub(crate) owner: String,
+    pub(crate) category: String,
+    pub(crate) place: PlaceView,
+    pub(crate) media_type: String,
+    pub(crate) content_type: String,
+    pub(crate) state: PhotoState,
+    pub(crate) rejection_reason: Option<String>,
+    pub(crate) rating: StoredRating,
+    pub(crate) wins: u32,
+    pub(crate) losses: u32,
+    pub(crate) enter_in_tournament: bool,
+    pub(crate) set_as_profile_photo: bool,
+    pub(crate) is_test: bool,
+    pub(crate) created_at: i64,
+    pub(crate) content_hash: Option<String>,
+    /// The rating period last applied to this photo, and its values before that period, so
+    /// a period re-run after a crash recomputes from the same start.
+    pub(crate) applied_period: Option<String>,
+    pub(crate) before_period: Option<PeriodStart>,
+}
+
+/// A rating as stored: r, RD, sigma, and when it was last rated.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StoredRating {
+    pub(crate) r: f64,
+    pub(crate) rd: f64,
+    pub(crate) volatility: f64,
+    pub(crate) last_rated: Option<i64>,
+}
+
+/// A photo's values at the start of the period last applied to it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PeriodStart {
+    pub(crate) rating: StoredRating,
+    pub(crate) wins: u32,
+    pub(crate) losses: u32,
+}
+
+impl StoredRating {
+    pub(crate) fn from_photo_rating(rating: &PhotoRating) -> Self {
+        Self {
+            r: rating.rating.rating(),
+            rd: rating.rating.deviation(),
+            volatility: rating.rating.volatility(),
+            last_rated: rating.last_rated.map(Timestamp::millis),
+        }
+    }
+
+    pub(crate) fn to_photo_rating(self) -> Result<PhotoRating, ServiceError> {
+        let rating = Rating::new(self.r, self.rd, self.volatility).map_err(|error| {
+            ServiceError::Corrupt {
+                what: format!("stored rating: {error}"),
+            }
+        })?;
+        Ok(PhotoRating {
+            rating,
+            last_rated: self.last_rated.map(Timestamp::from_millis),
+        })
+    }
+}
+
+impl PhotoRecord {
+    pub(crate) fn photo_id(&self) -> Result<PhotoId, ServiceError> {
+        PhotoId::parse(&self.id).map_err(|error| ServiceError::Corrupt {
+            what: format!("photo id {:?}: {error}", self.id),
+        })
+    }
+
+    pub(crate) fn media_type(&self) -> MediaType {
+        if self.media_type == "movie" {
+            MediaType::Movie
+        } else {
+            MediaType::Photo
+        }
+    }
+
+    /// Whether it is in its pools: ready and entered.
+    pub(crate) fn competes(&self) -> bool {
+        self.state == PhotoState::Ready && self.enter_in_tournament
+    }
+
+    /// The item storing this record at `version`, with its index keys.
+    pub(crate) fn to_item(&self, version: u64) -> Result<Item, ServiceError> {
+        let posted = store::posted_key(self.created_at, &self.id);
+        let mut item = Item::new(store::photo_key(&self.id), version, store::encode(self)?)
+            .with_index_key(
+                store::BY_OWNER,
+                Key::new(store::owner_partition(&self.owner), posted.clone()),
+            );
+        if self.competes() {
+            let pools = [
+                (
+                    store::LOCAL_POOL,
+                    store::local_pool(&self.category, &self.place.id),
+                ),
+                (
+                    store::REGIONAL_POOL,
+                    store::regional_pool(&self.category, &self.place.country, &self.place.region),
+                ),
+                (store::GLOBAL_POOL, store::global_pool(&self.category)),
+            ];
+            for (index, partition) in pools {
+                item = item.with_index_key(index, Key::new(partition, posted.clone()));
+            }
+        }
+        Ok(item)
+    }
+}
+
+/// Where a photo's original is stored.
+pub(crate) fn original_key(photo_id: &str) -> Result<ObjectKey, ServiceError> {
+    Ok(ObjectKey::parse(&format!("photos/{photo_id}/original"))?)
+}
+
+/// Where a photo's rendition `name` is stored.
+pub(crate) fn rendition_key(photo_id: &str, name: &str) -> Result<ObjectKey, ServiceError> {
+    Ok(ObjectKey::parse(&format!("photos/{photo_id}/{name}.jpg"))?)
+}
+
+fn system_time(at: Timestamp) -> SystemTime {
+    let millis = u64::try_from(at.millis()).unwrap_or(0);
+    UNIX_EPOCH + Duration::from_millis(millis)
+}
+
+impl Game {
+    /// Creates a photo entry (`pending_upload`) and a presigned upload for its original.
+    pub async fn create_photo(
+        &self,
+        owner: UserId,
+        new_photo: NewPhoto,
+        now: Timestamp,
+        rng: &mut (impl Rng + ?Sized),
+    ) -> Result<NewUpload, ServiceError> {
+        let owner_record = self.user_record(owner).await?.value;
+        let category = match new_photo.category {
+            Some(category) => category,
+            None => self.post_category_of(&owner_record),
+        };
+        Category::parse(&category, &self.config.categories)?;
+        check_content_type(new_photo.media_type, &new_photo.content_type)?;
+        let place = match new_photo.location {
+            Some(location) => self.resolve_place(location).await?,
+            None => self.place_of(&owner_record).await?,
+        };
+        let photo_id = PhotoId::generate(now, rng);
+        let record = PhotoRecord {
+            id: photo_id.to_string(),
+            owner: owner.to_string(),
+            category,
+            place,
+            media_type: new_photo.media_type.as_str().to_owned(),
+            content_type: new_photo.content_type.clone(),
+            state: PhotoState::PendingUpload,
+            rejection_reason: None,
+            rating: StoredRating::from_photo_rating(&PhotoRating::new_photo(&self.config.rating)),
+            wins: 0,
+            losses: 0,
+            enter_in_tournament: new_photo.enter_in_tournament,
+            set_as_profile_photo: new_photo.set_as_profile_photo,
+            is_test: new_photo.is_test,
+            created_at: now.millis(),
+            content_hash: None,
+            applied_period: None,
+            before_period: None,
+        };
+        let upload = self.ports.media.presign_upload(&UploadRequest {
+            key: original_key(&record.id)?,
+            content_type: new_photo.content_type,
+            max_bytes: self.config.max_upload_bytes,
+            signed_at: system_time(now),
+            expires_in: self.config.upload_expires_in,
+        })?;
+        self.ports
+            .records
+            .write(store::put_item(record.to_item(1)?, 0))
+            .await?;
+        Ok(NewUpload { photo_id, upload })
+    }
+
+    /// Records that an object arrived; for a photo's original still waiting for it, marks
+    /// the photo `processing` and queues its processing job. Idempotent: a repeated call,
+    /// or one for any other object, does nothing.
+    pub async fn upload_received(&self, key: &ObjectKey) -> Result<(), ServiceError> {
+        let Some(photo_id) = key
+            .as_str()
+            .strip_prefix("photos/")
+            .and_then(|rest| rest.strip_suffix("/original"))
+        else {
+            return Ok(());
+        };
+        let Some(stored) = self.photo_record(photo_id).await? else {
+            return Ok(());
+        };
+        if stored.value.state != PhotoState::PendingUpload {
+            return Ok(());
+        }
+        let mut record = stored.value;
+        record.state = PhotoState::Processing;
+        let job = store::encode(&UploadJob {
+            photo_id: record.id.clone(),
+        })?;
+        // Queue first: a crash between the two leaves the photo pending with a job that
+        // finds it pending and processes it anyway.
+        self.ports.queue.send(MEDIA_QUEUE, job).await?;
+        self.ports
+            .records
+            .write(store::put_item(
+                record.to_item(stored.version + 1)?,
+                stored.version,
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// The original bytes and declared content type of a photo waiting for processing;
+    /// `None` when the photo is gone or already processed (the job is then done).
+    pub async fn upload_to_process(
+        &self,
+        job: &UploadJob,
+    ) -> Result<Option<(Vec<u8>, String, MediaType)>, ServiceError> {
+        let Some(stored) = self.photo_record(&job.photo_id).await? else {
+            return Ok(None);
+        };
+        if !matches!(
+            stored.value.state,
+            PhotoState::PendingUpload | PhotoState::Processing
+        ) {
+            return Ok(None);
+        }
+        let object = self.ports.media.get(&original_key(&job.photo_id)?).await?;
+        Ok(Some((
+            object.bytes,
+            stored.value.content_type.clone(),
+            stored.value.media_type(),
+        )))
+    }
+
+    /// Applies the worker's verdict: stores renditions and makes the photo `ready` (or
+    /// `duplicate` when a ready photo has the same bytes), or `rejected` with the reason.
+    /// Idempotent: renditions are overwritten with the same bytes and a photo already out
+    /// of processing is left alone.
+    pub async fn finish_processing(
+        &self,
+        photo_id: &str,
+        result: ProcessedMedia,
+    ) -> Result<PhotoState, ServiceError> {
+        let Some(stored) = self.photo_record(photo_id).await? else {
+            return Err(ServiceError::not_found(format!("photo {photo_id}")));
+        };
+        if !matches!(
+            stored.value.state,
+            PhotoState::PendingUpload | PhotoState::Processing
+        ) {
+            return Ok(stored.value.state);
+        }
+        let mut record = stored.value;
+        match result {
+            ProcessedMedia::Rejected { reason } => {
+                record.state = PhotoState::Rejected;
+                record.rejection_reason = Some(reason);
+            }
+            ProcessedMedia::Ready {
+                content_hash,
+                renditions,
+            } => {
+                for (name, jpeg) in renditions {
+                    let key = rendition_key(&record.id, name)?;
+                    self.ports.media.put(&key, jpeg, "image/jpeg").await?;
+                }
+                let claim = store::put(
+                    store::hash_key(&content_hash),
+                    &HashClaim {
+                        photo_id: record.id.clone(),
+                    },
+                    0,
+                )?;
+                let owned_claim = match self.ports.records.write(claim).await {
+                    Ok(()) => true,
+                    Err(error) if error.kind() == ocean::ErrorKind::Conflict => {
+                        // Ours from an earlier attempt, or another photo's.
+                        let existing: Option<Versioned<HashClaim>> = store::get(
+                            self.ports.records.as_ref(),
+                            &store::hash_key(&content_hash),
+                        )
+                        .await?;
+                        existing.is_some_and(|claim| claim.value.photo_id == record.id)
+                    }
+                    Err(error) => return Err(error.into()),
+                };
+                record.content_hash = Some(content_hash);
+                record.state = if owned_claim {
+                    PhotoState::Ready
+                } else {
+                    PhotoState::Duplicate
+                };
+            }
+        }
+        self.ports
+            .records
+            .write(store::put_item(
+                record.to_item(stored.version + 1)?,
+                stored.version,
+            ))
+            .await?;
+        if record.state == PhotoState::Ready && record.set_as_profile_photo {
+            self.set_profile_photo(&record).await?;
+        }
+        Ok(record.state)
+    }
+
+    /// A photo as the API shows it, RD aged to `now`. Only the owner sees a photo that is
+    /// not ready; for everyone else it does not exist.
+    pub async fn photo(
+        &self,
+        photo_id: PhotoId,
+        viewer: Option<UserId>,
+        now: Timestamp,
+    ) -> Result<PhotoView, ServiceError> {
+        let stored = self.photo_record(&photo_id.to_string()).await?;
+        let not_found = || ServiceError::not_found(format!("photo {photo_id}"));
+        let record = stored.ok_or_else(not_found)?.value;
+        let is_owner = viewer.is_some_and(|viewer| viewer.to_string() == record.owner);
+        if record.state != PhotoState::Ready && !is_owner {
+            return Err(not_found());
+        }
+        self.photo_view(&record, now)
+    }
+
+    pub(crate) fn photo_view(
+        &self,
+        record: &PhotoRecord,
+        now: Timestamp,
+    ) -> Result<PhotoView, ServiceError> {
+        let rating = record
+            .rating
+            .to_photo_rating()?
+            .aged_to(now, &self.config.rating)?;
+        let mut urls = Vec::new();
+        if record.state == PhotoState::Ready {
+            for (name, _) in RENDITIONS {
+                let key = rendition_key(&record.id, name)?;
+                urls.push((name, self.ports.media.read_url(&key, ReadAccess::Public)?));
+            }
+            let original = original_key(&record.id)?;
+            urls.push((
+                "original",
+                self.ports.media.read_url(&original, ReadAccess::Public)?,
+            ));
+        }
+        Ok(PhotoView {
+            id: record.photo_id()?,
+            owner: UserId::parse(&record.owner)?,
+            category: record.category.clone(),
+            place: record.place.clone(),
+            media_type: record.media_type(),
+            state: record.state,
+            rejection_reason: record.rejection_reason.clone(),
+            score: rating.rating(),
+            rd: rating.deviation(),
+            games: record.wins + record.losses,
+            wins: record.wins,
+            losses: record.losses,
+            provisional: rating.deviation() > self.config.leaderboard.provisional_rd_threshold,
+            urls,
+            created_at: Timestamp::from_millis(record.created_at),
+        })
+    }
+
+    pub(crate) async fn photo_record(
+        &self,
+        photo_id: &str,
+    ) -> Result<Option<Versioned<PhotoRecord>>, ServiceError> {
+        store::get(self.ports.records.as_ref(), &store::photo_key(photo_id)).await
+    }
+
+    async fn set_profile_photo(&self, photo: &PhotoRecord) -> Result<(), ServiceError> {
+        let owner = UserId::parse(&photo.owner)?;
+        for _ in 0..3 {
+            let stored = self.user_record(owner).await?;
+            let mut record = stored.value;
+            record.profile_photo = Some(photo.id.clone());
+            let write = store::put(store::user_key(&record.id), &record, stored.version)?;
+            match self.ports.records.write(write).await {
+                Ok(()) => return Ok(()),
+                Err(error) if error.kind() == ocean::ErrorKind::Conflict => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ServiceError::Conflict {
+            code: "concurrent_update",
+            message: "the owner kept changing while setting the profile photo".to_owned(),
+        })
+    }
+}
+
+/// Which photo first became ready with some content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct HashClaim {
+    photo_id: String,
+}
+
+/// The content types each media type accepts.
+fn check_content_type(media_type: MediaType, content_type: &str) -> Result<(), ServiceError> {
+    let allowed: &[&str] = match media_type {
+        MediaType::Photo => &["image/jpeg", "image/png", "image/webp"],
+        MediaType::Movie => &["video/mp4", "video/quicktime"],
+    };
+    if allowed.contains(&content_type) {
+        return Ok(());
+    }
+    Err(ServiceError::invalid(
+        "content_type",
+        format!(
+            "{content_type:?} is not accepted for a {}; use one of {}",
+            media_type.as_str(),
+            allowed.join(", ")
+        ),
+    ))
+}

@@ -1,0 +1,446 @@
+//! Scoring: the worker's step that turns the votes after its checkpoint into one rating
+//! period, exactly once.
+//!
+//! How "exactly once" holds when the worker dies anywhere, or two workers run:
+//! 1. A period is named by the stream position it starts after. Its record (created with
+//!    create-if-absent) fixes how many votes it covers and its instant, so every attempt at
+//!    that period reads the same votes and computes the same results.
+//! 2. Each photo (and each owner's win counts) stores the last period applied to it and its
+//!    values before that period; an attempt recomputes from those "before" values, so
+//!    re-applying a period rewrites identical values instead of counting twice.
+//! 3. Writes are conditional on the versions read, so a slow worker cannot overwrite a
+//!    later period's results; it gets a conflict and starts again from the checkpoint.
+//! 4. A vote id is marked with the period that scored it, so a vote resent to the stream
+//!    (a client retry after a lost answer) is skipped by later periods.
+//! 5. Only then does the checkpoint move, with compare-and-set.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use ocean::records::{Item, Key, MAX_COMMIT_WRITES, Query, Write};
+use ocean::stream::{Position, StreamRecord};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{PhotoId, UserId};
+use crate::period::{PhotoRating, RatingPeriod, Side, Vote};
+use crate::service::matches::VoteEvent;
+use crate::service::photos::{PeriodStart, PhotoRecord, StoredRating};
+use crate::service::store::{self, Versioned};
+use crate::service::{Game, SCORER, ServiceError, VOTES_STREAM};
+use crate::time::Timestamp;
+
+/// What one scoring step did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScoringReport {
+    /// Votes scored in this period.
+    pub n_votes: usize,
+    /// Stream records skipped: resent votes already scored, or votes on photos that are gone.
+    pub n_skipped: usize,
+    /// Photos whose ratings changed.
+    pub n_photos: usize,
+    /// Whether there was nothing to score.
+    pub idle: bool,
+}
+
+/// What a period covers, fixed by whoever starts it first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct PeriodPlan {
+    n_records: u32,
+    at: i64,
+}
+
+/// Which period scored a vote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct VoteMarker {
+    period: String,
+}
+
+/// A win, listed for the winning photo's owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WinRecord {
+    pub(crate) photo_id: String,
+    pub(crate) opponent: String,
+    pub(crate) vote_id: String,
+    pub(crate) at: i64,
+}
+
+/// An owner's win and loss counts, with the period-restart data photos have.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct OwnerStats {
+    wins: u64,
+    losses: u64,
+    applied_period: Option<String>,
+    before_period: (u64, u64),
+}
+
+fn stats_key(user_id: &str) -> Key {
+    Key::new(format!("u#{user_id}"), "stats")
+}
+
+impl Game {
+    /// Scores the votes after the checkpoint as one rating period and moves the checkpoint.
+    /// Call it until it reports `idle`. Safe to repeat after any failure and to run in
+    /// several workers at once; a [`ServiceError::Conflict`] means another worker moved on
+    /// first: call again.
+    pub async fn score_period(&self, now: Timestamp) -> Result<ScoringReport, ServiceError> {
+        let stream = self.ports.stream.as_ref();
+        let checkpoint = stream.checkpoint(VOTES_STREAM, SCORER).await?;
+        let start = checkpoint
+            .as_ref()
+            .map_or("start", |p| p.0.as_str())
+            .to_owned();
+        let plan_key = store::period_key(&start);
+        let stored_plan: Option<Versioned<PeriodPlan>> =
+            store::get(self.ports.records.as_ref(), &plan_key).await?;
+        let (plan, records, next) = match stored_plan {
+            Some(plan) => {
+                let (records, next) = self
+                    .read_exactly(checkpoint.as_ref(), plan.value.n_records)
+                    .await?;
+                (plan.value, records, next)
+            }
+            None => {
+                let batch = stream
+                    .read(
+                        VOTES_STREAM,
+                        checkpoint.as_ref(),
+                        self.config.max_votes_per_period,
+                    )
+                    .await?;
+                if batch.records.is_empty() {
+                    return Ok(ScoringReport {
+                        idle: true,
+                        ..ScoringReport::default()
+                    });
+                }
+                let plan = PeriodPlan {
+                    n_records: u32::try_from(batch.records.len()).unwrap_or(u32::MAX),
+                    at: now.millis(),
+                };
+                if let Err(error) = self
+                    .ports
+                    .records
+                    .write(store::put(plan_key.clone(), &plan, 0)?)
+                    .await
+                {
+                    return Err(another_worker(error));
+                }
+                (plan, batch.records, batch.next)
+            }
+        };
+
+        let (votes, events, n_skipped) = self.fresh_votes(&records, &start).await?;
+        let n_photos = self.apply_period(&votes, &events, &start, plan).await?;
+
+        let markers: Vec<Write> = events
+            .iter()
+            .map(|event| {
+                let marker = VoteMarker {
+                    period: start.clone(),
+                };
+                Ok(Write::put(Item::new(
+                    store::vote_marker_key(&event.vote_id),
+                    1,
+                    store::encode(&marker)?,
+                )))
+            })
+            .collect::<Result<_, ServiceError>>()?;
+        if !markers.is_empty() {
+            self.ports.records.write_batch(markers).await?;
+        }
+        if let Err(error) = stream
+            .commit_checkpoint(VOTES_STREAM, SCORER, checkpoint.as_ref(), &next)
+            .await
+        {
+            return Err(another_worker(error));
+        }
+        self.ports
+            .records
+            .write(Write::Delete {
+                key: plan_key,
+                condition: ocean::records::Condition::Always,
+            })
+            .await?;
+        Ok(ScoringReport {
+            n_votes: votes.len(),
+            n_skipped,
+            n_photos,
+            idle: false,
+        })
+    }
+
+    /// An owner's (wins, losses).
+    pub(crate) async fn win_counts(&self, user_id: UserId) -> Result<(u64, u64), ServiceError> {
+        let stats: Option<Versioned<OwnerStats>> = store::get(
+            self.ports.records.as_ref(),
+            &stats_key(&user_id.to_string()),
+        )
+        .await?;
+        Ok(stats.map_or((0, 0), |s| (s.value.wins, s.value.losses)))
+    }
+
+    /// An owner's wins, newest first, one page.
+    pub async fn wins(
+        &self,
+        user_id: UserId,
+        limit: u32,
+        cursor: Option<String>,
+    ) -> Result<(Vec<(PhotoId, PhotoId, Timestamp)>, Option<String>), ServiceError> {
+        let query = Query {
+            order: ocean::records::Order::Descending,
+            cursor: cursor.map(ocean::records::Cursor),
+            ..Query::partition(store::wins_partition(&user_id.to_string()), limit)
+        };
+        let page = self.ports.records.query(&query).await?;
+        let mut wins = Vec::with_capacity(page.items.len());
+        for item in &page.items {
+            let win: WinRecord = store::decode(item)?;
+            wins.push((
+                PhotoId::parse(&win.photo_id)?,
+                PhotoId::parse(&win.opponent)?,
+                Timestamp::from_millis(win.at),
+            ));
+        }
+        Ok((wins, page.next.map(|c| c.0)))
+    }
+
+    /// Reads exactly `n_records` records after `after` (several reads if the backend returns
+    /// short batches).
+    async fn read_exactly(
+        &self,
+        after: Option<&Position>,
+        n_records: u32,
+    ) -> Result<(Vec<StreamRecord>, Position), ServiceError> {
+        let mut records = Vec::new();
+        let mut position = after.cloned();
+        while records.len() < n_records as usize {
+            let missing = n_records - u32::try_from(records.len()).unwrap_or(n_records);
+            let batch = self
+                .ports
+                .stream
+                .read(VOTES_STREAM, position.as_ref(), missing)
+                .await?;
+            if batch.records.is_empty() {
+                return Err(ServiceError::Corrupt {
+                    what: format!(
+                        "the period after {after:?} covered {n_records} votes, the stream has {}",
+                        records.len()
+                    ),
+                });
+            }
+            records.extend(batch.records);
+            position = Some(batch.next);
+        }
+        let next = position.unwrap_or_else(|| Position(String::new()));
+        Ok((records, next))
+    }
+
+    /// The batch's votes not scored by an earlier period, once each, with their events.
+    async fn fresh_votes(
+        &self,
+        records: &[StreamRecord],
+        period: &str,
+    ) -> Result<(Vec<Vote>, Vec<VoteEvent>, usize), ServiceError> {
+        let mut seen = HashSet::with_capacity(records.len());
+        let mut events = Vec::with_capacity(records.len());
+        for record in records {
+            let event: VoteEvent =
+                serde_json::from_slice(&record.data).map_err(|e| ServiceError::Corrupt {
+                    what: format!("a vote on the stream: {e}"),
+                })?;
+            if seen.insert(event.vote_id.clone()) {
+                events.push(event);
+            }
+        }
+        let marker_keys: Vec<Key> = events
+            .iter()
+            .map(|event| store::vote_marker_key(&event.vote_id))
+            .collect();
+        let markers = self.ports.records.get_many(&marker_keys).await?;
+        let mut fresh_events = Vec::with_capacity(events.len());
+        let mut votes = Vec::with_capacity(events.len());
+        for (event, marker) in events.into_iter().zip(markers) {
+            if let Some(marker) = marker {
+                let marker: VoteMarker = store::decode(&marker)?;
+                if marker.period != period {
+                    continue;
+                }
+            }
+            let side = if event.winner_side == "left" {
+                Side::Left
+            } else {
+                Side::Right
+            };
+            votes.push(Vote::new(
+                PhotoId::parse(&event.left)?,
+                PhotoId::parse(&event.right)?,
+                side,
+            )?);
+            fresh_events.push(event);
+        }
+        let n_skipped = records.len() - votes.len();
+        Ok((votes, fresh_events, n_skipped))
+    }
+
+    /// Rates the photos of `votes` from their values at the period's start and writes them,
+    /// their owners' counts and the wins. Returns how many photos changed.
+    async fn apply_period(
+        &self,
+        votes: &[Vote],
+        events: &[VoteEvent],
+        period: &str,
+        plan: PeriodPlan,
+    ) -> Result<usize, ServiceError> {
+        let mut photo_ids: Vec<PhotoId> = votes
+            .iter()
+            .flat_map(|vote| [vote.left(), vote.right()])
+            .collect();
+        photo_ids.sort_unstable();
+        photo_ids.dedup();
+        let keys: Vec<Key> = photo_ids
+            .iter()
+            .map(|id| store::photo_key(&id.to_string()))
+            .collect();
+        let mut photos: HashMap<PhotoId, (Versioned<PhotoRecord>, PeriodStart)> =
+            HashMap::with_capacity(photo_ids.len());
+        for (photo_id, item) in photo_ids
+            .iter()
+            .zip(self.ports.records.get_many(&keys).await?)
+        {
+            let Some(item) = item else { continue };
+            let record: PhotoRecord = store::decode(&item)?;
+            let start = match (&record.applied_period, record.before_period) {
+                (Some(applied), Some(before)) if applied == period => before,
+                _ => PeriodStart {
+                    rating: record.rating,
+                    wins: record.wins,
+                    losses: record.losses,
+                },
+            };
+            let versioned = Versioned {
+                value: record,
+                version: item.version,
+            };
+            photos.insert(*photo_id, (versioned, start));
+        }
+        let playable: Vec<(Vote, &VoteEvent)> = votes
+            .iter()
+            .zip(events)
+            .filter(|(vote, _)| {
+                photos.contains_key(&vote.left()) && photos.contains_key(&vote.right())
+            })
+            .map(|(vote, event)| (*vote, event))
+            .collect();
+        let playable_votes: Vec<Vote> = playable.iter().map(|(vote, _)| *vote).collect();
+        let mut start_ratings: HashMap<PhotoId, PhotoRating> = HashMap::with_capacity(photos.len());
+        for (photo_id, (_, start)) in &photos {
+            start_ratings.insert(*photo_id, start.rating.to_photo_rating()?);
+        }
+        let at = Timestamp::from_millis(plan.at);
+        let rated = RatingPeriod::new().rate(
+            &playable_votes,
+            |id| start_ratings.get(&id).copied(),
+            at,
+            &self.config.rating,
+        )?;
+
+        let mut photo_writes = Vec::with_capacity(rated.len());
+        let mut owner_deltas: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for result in &rated {
+            let (stored, start) = &photos[&result.photo_id];
+            let mut record = stored.value.clone();
+            record.rating = StoredRating::from_photo_rating(&result.after);
+            record.wins = start.wins + result.wins;
+            record.losses = start.losses + result.losses;
+            record.applied_period = Some(period.to_owned());
+            record.before_period = Some(*start);
+            let delta = owner_deltas.entry(record.owner.clone()).or_default();
+            delta.0 += u64::from(result.wins);
+            delta.1 += u64::from(result.losses);
+            photo_writes.push(store::put_item(
+                record.to_item(stored.version + 1)?,
+                stored.version,
+            ));
+        }
+        for chunk in chunks(photo_writes) {
+            self.ports
+                .records
+                .commit(chunk)
+                .await
+                .map_err(another_worker)?;
+        }
+        self.apply_owner_counts(&owner_deltas, period).await?;
+
+        let mut wins = Vec::with_capacity(playable.len());
+        for (vote, event) in &playable {
+            let winner = &photos[&vote.winner_id()].0.value;
+            let win = WinRecord {
+                photo_id: winner.id.clone(),
+                opponent: vote.loser_id().to_string(),
+                vote_id: event.vote_id.clone(),
+                at: event.at,
+            };
+            let key = store::win_key(&winner.owner, event.at, &event.vote_id);
+            wins.push(Write::put(Item::new(key, 1, store::encode(&win)?)));
+        }
+        if !wins.is_empty() {
+            self.ports.records.write_batch(wins).await?;
+        }
+        Ok(rated.len())
+    }
+
+    async fn apply_owner_counts(
+        &self,
+        deltas: &BTreeMap<String, (u64, u64)>,
+        period: &str,
+    ) -> Result<(), ServiceError> {
+        let keys: Vec<Key> = deltas.keys().map(|owner| stats_key(owner)).collect();
+        let stored = self.ports.records.get_many(&keys).await?;
+        let mut writes = Vec::with_capacity(keys.len());
+        for ((key, (wins, losses)), item) in keys.into_iter().zip(deltas.values()).zip(stored) {
+            let (mut stats, version) = match item {
+                Some(item) => (store::decode::<OwnerStats>(&item)?, item.version),
+                None => (OwnerStats::default(), 0),
+            };
+            let start = if stats.applied_period.as_deref() == Some(period) {
+                stats.before_period
+            } else {
+                (stats.wins, stats.losses)
+            };
+            stats.wins = start.0 + wins;
+            stats.losses = start.1 + losses;
+            stats.applied_period = Some(period.to_owned());
+            stats.before_period = start;
+            writes.push(store::put(key, &stats, version)?);
+        }
+        for chunk in chunks(writes) {
+            self.ports
+                .records
+                .commit(chunk)
+                .await
+                .map_err(another_worker)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes in commits of at most [`MAX_COMMIT_WRITES`].
+fn chunks(writes: Vec<Write>) -> Vec<Vec<Write>> {
+    let mut chunks = Vec::with_capacity(writes.len().div_ceil(MAX_COMMIT_WRITES));
+    let mut writes = writes.into_iter().peekable();
+    while writes.peek().is_some() {
+        chunks.push(writes.by_ref().take(MAX_COMMIT_WRITES).collect());
+    }
+    chunks
+}
+
+/// A conflict while scoring means another worker got there first.
+fn another_worker(error: ocean::Error) -> ServiceError {
+    if error.kind() == ocean::ErrorKind::Conflict {
+        ServiceError::Conflict {
+            code: "scoring_raced",
+            message: format!("another worker is scoring this period: {error}"),
+        }
+    } else {
+        error.into()
+    }
+}

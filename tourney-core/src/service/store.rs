@@ -1,0 +1,207 @@
+//! How the game's data lies in the records port: one key scheme, the stored shapes, and
+//! typed reads and writes over them.
+//!
+//! | item | partition | sort | secondary indexes |
+//! |---|---|---|---|
+//! | user | `u#<user>` | `user` | |
+//! | token | `t#<sha256(token)>` | `token` | |
+//! | user name claim | `n#<lowercase name>` | `name` | |
+//! | match shown to a judge | `u#<judge>` | `m#<match>` | |
+//! | photo | `p#<photo>` | `photo` | 0: `o#<owner>`; 1: `pool#<category>#<place>`; 2: `pool#<category>#<country>#<region>`; 3: `pool#<category>` (sort: posted time, photo) |
+//! | content hash claim | `h#<sha256>` | `hash` | |
+//! | scored vote marker | `v#<vote>` | `vote` | |
+//! | win | `w#<owner>` | `<time>#<vote>` | |
+//! | rating period | `period#<stream position>` | `period` | |
+//!
+//! Bodies are JSON. Versions count writes: each write stores the read version + 1 under
+//! `Condition::VersionIs(read version)`, so concurrent writers conflict instead of losing
+//! updates.
+
+use ocean::Records;
+use ocean::records::{Condition, Index, Item, Key, Write};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::service::ServiceError;
+
+/// Secondary index of a user's photos, newest last.
+pub(crate) const BY_OWNER: Index = index(0);
+/// Secondary index of a place's pool per category.
+pub(crate) const LOCAL_POOL: Index = index(1);
+/// Secondary index of a region's pool per category.
+pub(crate) const REGIONAL_POOL: Index = index(2);
+/// Secondary index of a category's global pool.
+pub(crate) const GLOBAL_POOL: Index = index(3);
+
+const fn index(n: u8) -> Index {
+    match Index::new(n) {
+        Some(index) => index,
+        None => panic!("index number out of range"),
+    }
+}
+
+/// A stored value with the version it was read at (0: absent).
+#[derive(Debug, Clone)]
+pub(crate) struct Versioned<T> {
+    pub(crate) value: T,
+    pub(crate) version: u64,
+}
+
+/// The write that stores `value` under `key` after `read_version` (0: must be absent).
+pub(crate) fn put<T: Serialize>(
+    key: Key,
+    value: &T,
+    read_version: u64,
+) -> Result<Write, ServiceError> {
+    Ok(put_item(
+        Item::new(key, read_version + 1, encode(value)?),
+        read_version,
+    ))
+}
+
+/// The write that stores `item` (its version already set) after `read_version`.
+pub(crate) fn put_item(item: Item, read_version: u64) -> Write {
+    let condition = if read_version == 0 {
+        Condition::Absent
+    } else {
+        Condition::VersionIs(read_version)
+    };
+    Write::Put { item, condition }
+}
+
+/// JSON bytes of a stored shape.
+pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, ServiceError> {
+    serde_json::to_vec(value).map_err(|error| ServiceError::Corrupt {
+        what: format!("encoding a record: {error}"),
+    })
+}
+
+/// A stored shape from an item's JSON body.
+pub(crate) fn decode<T: DeserializeOwned>(item: &Item) -> Result<T, ServiceError> {
+    serde_json::from_slice(&item.body).map_err(|error| ServiceError::Corrupt {
+        what: format!("record {}: {error}", item.key),
+    })
+}
+
+/// Reads and decodes the item at `key`.
+pub(crate) async fn get<T: DeserializeOwned>(
+    records: &dyn Records,
+    key: &Key,
+) -> Result<Option<Versioned<T>>, ServiceError> {
+    let Some(item) = records.get(key).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Versioned {
+        value: decode(&item)?,
+        version: item.version,
+    }))
+}
+
+/// Lowercase hex of SHA-256 of `bytes` (token and content hashes).
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for byte in digest {
+        hex.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));
+        hex.push(char::from_digit(u32::from(byte & 0xf), 16).unwrap_or('0'));
+    }
+    hex
+}
+
+/// A time as a fixed-width sort key part (milliseconds, zero-padded; negative times clamp
+/// to zero).
+pub(crate) fn time_key(millis: i64) -> String {
+    format!("{:015}", millis.max(0))
+}
+
+pub(crate) fn user_key(user_id: &str) -> Key {
+    Key::new(format!("u#{user_id}"), "user")
+}
+
+pub(crate) fn token_key(token_hash: &str) -> Key {
+    Key::new(format!("t#{token_hash}"), "token")
+}
+
+pub(crate) fn name_key(name_key: &str) -> Key {
+    Key::new(format!("n#{name_key}"), "name")
+}
+
+pub(crate) fn shown_match_key(judge: &str, match_id: &str) -> Key {
+    Key::new(format!("u#{judge}"), format!("m#{match_id}"))
+}
+
+/// The sort-key prefix of every match shown to a judge, in the judge's partition.
+pub(crate) const SHOWN_MATCH_PREFIX: &str = "m#";
+
+pub(crate) fn photo_key(photo_id: &str) -> Key {
+    Key::new(format!("p#{photo_id}"), "photo")
+}
+
+pub(crate) fn hash_key(content_hash: &str) -> Key {
+    Key::new(format!("h#{content_hash}"), "hash")
+}
+
+pub(crate) fn vote_marker_key(vote_id: &str) -> Key {
+    Key::new(format!("v#{vote_id}"), "vote")
+}
+
+pub(crate) fn win_key(owner: &str, at_millis: i64, vote_id: &str) -> Key {
+    Key::new(
+        format!("w#{owner}"),
+        format!("{}#{vote_id}", time_key(at_millis)),
+    )
+}
+
+/// The partition of a user's wins.
+pub(crate) fn wins_partition(owner: &str) -> String {
+    format!("w#{owner}")
+}
+
+pub(crate) fn period_key(start: &str) -> Key {
+    Key::new(format!("period#{start}"), "period")
+}
+
+pub(crate) fn owner_partition(owner: &str) -> String {
+    format!("o#{owner}")
+}
+
+pub(crate) fn local_pool(category: &str, place_id: &str) -> String {
+    format!("pool#{category}#{place_id}")
+}
+
+pub(crate) fn regional_pool(category: &str, country: &str, region: &str) -> String {
+    format!("pool#{category}#{country}#{region}")
+}
+
+pub(crate) fn global_pool(category: &str) -> String {
+    format!("pool#{category}")
+}
+
+/// The index sort key of a photo in its pools and its owner's list: posted time, then id.
+pub(crate) fn posted_key(posted_at_millis: i64, photo_id: &str) -> String {
+    format!("{}#{photo_id}", time_key(posted_at_millis))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_keys_sort_like_times() {
+        let times = [0_i64, 9, 10, 1_700_000_000_000, 99_999_999_999_999];
+        let keys: Vec<String> = times.iter().map(|t| time_key(*t)).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+        assert_eq!(time_key(-5), time_key(0));
+    }
+
+    #[test]
+    fn sha256_is_lowercase_hex() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

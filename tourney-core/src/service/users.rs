@@ -1,0 +1,486 @@
+//! Users: anonymous sign-up with a server-made token, authentication by the token's hash,
+//! profile changes (names claimed exactly once, location resolved to the nearest place),
+//! token rotation and account deletion.
+
+use ocean::records::{Condition, Write};
+use rand::{Rng, RngExt};
+use serde::{Deserialize, Serialize};
+
+use crate::geo::Coordinates;
+use crate::ids::UserId;
+use crate::names::{Category, UserName};
+use crate::registration::{Profile, RegistrationConfig, RegistrationStatus, registration_status};
+use crate::service::store::{self, Versioned};
+use crate::service::{Game, ServiceError};
+use crate::stats::win_loss_ratio;
+use crate::time::Timestamp;
+
+/// How many times a profile change is retried when another request changed the user first.
+const MAX_UPDATE_ATTEMPTS: usize = 5;
+
+/// A place as users see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlaceView {
+    /// The place's id in the places dataset.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its region code.
+    pub region: String,
+    /// Its country code (lowercase).
+    pub country: String,
+}
+
+/// A user as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UserRecord {
+    pub(crate) id: String,
+    pub(crate) token_hash: String,
+    pub(crate) user_name: Option<String>,
+    #[serde(default)]
+    pub(crate) profile: ProfileFields,
+    pub(crate) post_category: Option<String>,
+    pub(crate) view_category: Option<String>,
+    pub(crate) place: Option<PlaceView>,
+    pub(crate) profile_photo: Option<String>,
+    pub(crate) user_agent: Option<String>,
+    pub(crate) created_at: i64,
+    pub(crate) deleted: bool,
+}
+
+/// Free-text profile fields, each optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileFields {
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// A few words about the user.
+    pub biography: Option<String>,
+    /// A web address.
+    pub website: Option<String>,
+    /// Snapchat handle.
+    pub snapchat: Option<String>,
+    /// Instagram handle.
+    pub instagram: Option<String>,
+}
+
+/// What signing up records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewUser {
+    /// The client's `User-Agent`, kept for support.
+    pub user_agent: Option<String>,
+}
+
+/// A user as the API shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserView {
+    /// The user's id.
+    pub id: UserId,
+    /// Their public name, once chosen.
+    pub user_name: Option<String>,
+    /// Free-text profile fields.
+    pub profile: ProfileFields,
+    /// Where their photos go (their choice, else the default).
+    pub post_category: String,
+    /// What they judge (their choice, else the default).
+    pub view_category: String,
+    /// Their place, once resolved.
+    pub place: Option<PlaceView>,
+    /// The first unmet registration step, or `ok`.
+    pub registration: RegistrationStatus,
+    /// Games their photos won.
+    pub wins: u64,
+    /// Games their photos lost.
+    pub losses: u64,
+    /// 100 * wins / games, 50.0 with no games.
+    pub win_loss_ratio: f64,
+    /// Their profile photo's id, once one is ready.
+    pub profile_photo: Option<String>,
+    /// When they signed up.
+    pub created_at: Timestamp,
+}
+
+/// A profile change: every field is optional; what is absent stays as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProfilePatch {
+    /// A new public name (claimed exactly once across users, case-insensitively).
+    pub user_name: Option<String>,
+    /// New free-text fields (each `Some` replaces that field).
+    pub profile: ProfileFields,
+    /// A new post category.
+    pub post_category: Option<String>,
+    /// A new view category.
+    pub view_category: Option<String>,
+    /// New coordinates, resolved to the nearest place.
+    pub location: Option<Coordinates>,
+}
+
+impl Game {
+    /// Signs a new anonymous user up and returns their id and token. The token (128 random
+    /// bits from `rng`, which must be a cryptographically secure generator) is shown once:
+    /// only its SHA-256 is stored.
+    pub async fn create_user(
+        &self,
+        new_user: NewUser,
+        now: Timestamp,
+        rng: &mut (impl Rng + ?Sized),
+    ) -> Result<(UserId, String), ServiceError> {
+        let user_id = UserId::generate(now, rng);
+        let token = format!("{:032x}", rng.random::<u128>());
+        let token_hash = store::sha256_hex(token.as_bytes());
+        let record = UserRecord {
+            id: user_id.to_string(),
+            token_hash: token_hash.clone(),
+            user_name: None,
+            profile: ProfileFields::default(),
+            post_category: None,
+            view_category: None,
+            place: None,
+            profile_photo: None,
+            user_agent: new_user.user_agent,
+            created_at: now.millis(),
+            deleted: false,
+        };
+        let writes = vec![
+            store::put(store::user_key(&record.id), &record, 0)?,
+            store::put(
+                store::token_key(&token_hash),
+                &TokenRecord {
+                    user_id: record.id.clone(),
+                },
+                0,
+            )?,
+        ];
+        self.ports.records.commit(writes).await?;
+        Ok((user_id, token))
+    }
+
+    /// The user a bearer token belongs to; [`ServiceError::Unauthorized`] for an unknown,
+    /// rotated or deleted token. With `claimed_user` (Basic auth's user part) the token must
+    /// also belong to that user.
+    pub async fn authenticate(
+        &self,
+        token: &str,
+        claimed_user: Option<UserId>,
+    ) -> Result<UserId, ServiceError> {
+        let unauthorized = || ServiceError::Unauthorized {
+            message: "unknown or revoked token".to_owned(),
+        };
+        let token_hash = store::sha256_hex(token.as_bytes());
+        let stored: Option<Versioned<TokenRecord>> =
+            store::get(self.ports.records.as_ref(), &store::token_key(&token_hash)).await?;
+        let user_id = stored.ok_or_else(unauthorized)?.value.user_id;
+        let user_id = UserId::parse(&user_id).map_err(|_| unauthorized())?;
+        if claimed_user.is_some_and(|claimed| claimed != user_id) {
+            return Err(unauthorized());
+        }
+        Ok(user_id)
+    }
+
+    /// A user as the API shows them; [`ServiceError::NotFound`] for unknown or deleted ones.
+    pub async fn user(&self, user_id: UserId) -> Result<UserView, ServiceError> {
+        let stored = self.user_record(user_id).await?;
+        let wins = self.win_counts(user_id).await?;
+        Ok(self.user_view(&stored.value, wins))
+    }
+
+    /// Whether a user name is taken (case-insensitively).
+    pub async fn user_name_taken(&self, name: &str) -> Result<bool, ServiceError> {
+        let name = UserName::parse(name)?;
+        let key = store::name_key(&name_key(&name));
+        Ok(self.ports.records.get(&key).await?.is_some())
+    }
+
+    /// Applies a profile change and returns the user as it now stands. A taken name is
+    /// [`ServiceError::Conflict`] (`name_taken`); a location with no place near enough is
+    /// [`ServiceError::Invalid`] naming `location`. All or nothing: the name claim, the old
+    /// name's release and the profile are one commit.
+    pub async fn update_profile(
+        &self,
+        user_id: UserId,
+        patch: ProfilePatch,
+    ) -> Result<UserView, ServiceError> {
+        let new_name = patch
+            .user_name
+            .as_deref()
+            .map(UserName::parse)
+            .transpose()?;
+        for category in [&patch.post_category, &patch.view_category]
+            .into_iter()
+            .flatten()
+        {
+            Category::parse(category, &self.config.categories)?;
+        }
+        let place = match patch.location {
+            Some(location) => Some(self.resolve_place(location).await?),
+            None => None,
+        };
+        for _ in 0..MAX_UPDATE_ATTEMPTS {
+            let stored = self.user_record(user_id).await?;
+            let mut record = stored.value.clone();
+            let mut writes = Vec::new();
+            if let Some(name) = &new_name {
+                let new_key = name_key(name);
+                let old_key = record
+                    .user_name
+                    .as_deref()
+                    .and_then(|old| UserName::parse(old).ok());
+                let old_key = old_key.as_ref().map(name_key);
+                if old_key.as_deref() != Some(new_key.as_str()) {
+                    if self
+                        .ports
+                        .records
+                        .get(&store::name_key(&new_key))
+                        .await?
+                        .is_some()
+                    {
+                        return Err(name_taken(name));
+                    }
+                    writes.push(store::put(
+                        store::name_key(&new_key),
+                        &TokenRecord {
+                            user_id: record.id.clone(),
+                        },
+                        0,
+                    )?);
+                    if let Some(old_key) = old_key {
+                        writes.push(Write::Delete {
+                            key: store::name_key(&old_key),
+                            condition: Condition::Always,
+                        });
+                    }
+                }
+                record.user_name = Some(name.as_str().to_owned());
+            }
+            apply_fields(&mut record.profile, &patch.profile);
+            if let Some(category) = &patch.post_category {
+                record.post_category = Some(category.clone());
+            }
+            if let Some(category) = &patch.view_category {
+                record.view_category = Some(category.clone());
+            }
+            if let Some(place) = &place {
+                record.place = Some(place.clone());
+            }
+            writes.push(store::put(
+                store::user_key(&record.id),
+                &record,
+                stored.version,
+            )?);
+            match self.ports.records.commit(writes).await {
+                Ok(()) => {
+                    let wins = self.win_counts(user_id).await?;
+                    return Ok(self.user_view(&record, wins));
+                }
+                Err(error) if error.kind() == ocean::ErrorKind::Conflict => {
+                    // Either the name was claimed meanwhile (refused on the next attempt)
+                    // or the user changed: read again.
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ServiceError::Conflict {
+            code: "concurrent_update",
+            message: "the profile kept changing during the update; try again".to_owned(),
+        })
+    }
+
+    /// Replaces the user's token: the old one stops working at once. Returns the new token.
+    pub async fn rotate_token(
+        &self,
+        user_id: UserId,
+        rng: &mut (impl Rng + ?Sized),
+    ) -> Result<String, ServiceError> {
+        let stored = self.user_record(user_id).await?;
+        let token = format!("{:032x}", rng.random::<u128>());
+        let mut record = stored.value.clone();
+        record.token_hash = store::sha256_hex(token.as_bytes());
+        let writes = vec![
+            Write::Delete {
+                key: store::token_key(&stored.value.token_hash),
+                condition: Condition::Always,
+            },
+            store::put(
+                store::token_key(&record.token_hash),
+                &TokenRecord {
+                    user_id: record.id.clone(),
+                },
+                0,
+            )?,
+            store::put(store::user_key(&record.id), &record, stored.version)?,
+        ];
+        self.ports.records.commit(writes).await?;
+        Ok(token)
+    }
+
+    /// Deletes the account: the name is freed and the token stops working. Photos stay
+    /// until moderation removes them.
+    pub async fn delete_user(&self, user_id: UserId) -> Result<(), ServiceError> {
+        let stored = self.user_record(user_id).await?;
+        let mut record = stored.value.clone();
+        let mut writes = vec![Write::Delete {
+            key: store::token_key(&record.token_hash),
+            condition: Condition::Always,
+        }];
+        if let Some(name) = record
+            .user_name
+            .take()
+            .and_then(|n| UserName::parse(&n).ok())
+        {
+            writes.push(Write::Delete {
+                key: store::name_key(&name_key(&name)),
+                condition: Condition::Always,
+            });
+        }
+        record.deleted = true;
+        writes.push(store::put(
+            store::user_key(&record.id),
+            &record,
+            stored.version,
+        )?);
+        self.ports.records.commit(writes).await?;
+        Ok(())
+    }
+
+    /// The stored user, refusing unknown and deleted ones.
+    pub(crate) async fn user_record(
+        &self,
+        user_id: UserId,
+    ) -> Result<Versioned<UserRecord>, ServiceError> {
+        let stored: Option<Versioned<UserRecord>> = store::get(
+            self.ports.records.as_ref(),
+            &store::user_key(&user_id.to_string()),
+        )
+        .await?;
+        match stored {
+            Some(stored) if !stored.value.deleted => Ok(stored),
+            _ => Err(ServiceError::not_found(format!("user {user_id}"))),
+        }
+    }
+
+    /// The place nearest to `location` within the configured distance.
+    pub(crate) async fn resolve_place(
+        &self,
+        location: Coordinates,
+    ) -> Result<PlaceView, ServiceError> {
+        let nearby = self
+            .ports
+            .places
+            .nearest(
+                location.lat(),
+                location.lon(),
+                self.config.max_place_distance_km,
+            )
+            .await?;
+        let Some(nearby) = nearby else {
+            return Err(ServiceError::invalid(
+                "location",
+                "no known place is near enough to these coordinates",
+            ));
+        };
+        Ok(PlaceView {
+            id: nearby.place.id,
+            name: nearby.place.name,
+            region: nearby.place.region,
+            country: nearby.place.country,
+        })
+    }
+
+    /// The user's place, else the configured default place.
+    pub(crate) async fn place_of(&self, record: &UserRecord) -> Result<PlaceView, ServiceError> {
+        if let Some(place) = &record.place {
+            return Ok(place.clone());
+        }
+        let place = self.ports.places.get(&self.config.default_place).await?;
+        let place = place.ok_or_else(|| ServiceError::Conflict {
+            code: "no_location",
+            message: format!(
+                "the user has no location and the default place {} is not in the places dataset",
+                self.config.default_place
+            ),
+        })?;
+        Ok(PlaceView {
+            id: place.id,
+            name: place.name,
+            region: place.region,
+            country: place.country,
+        })
+    }
+
+    pub(crate) fn post_category_of(&self, record: &UserRecord) -> String {
+        record
+            .post_category
+            .clone()
+            .unwrap_or_else(|| self.config.default_post_category.clone())
+    }
+
+    pub(crate) fn view_category_of(&self, record: &UserRecord) -> String {
+        record
+            .view_category
+            .clone()
+            .unwrap_or_else(|| self.config.default_view_category.clone())
+    }
+
+    fn user_view(&self, record: &UserRecord, (wins, losses): (u64, u64)) -> UserView {
+        let profile = Profile {
+            has_name: record.user_name.is_some(),
+            has_facebook: false,
+            has_post_category: record.post_category.is_some(),
+            has_profile_picture: record.profile_photo.is_some(),
+            has_location: record.place.is_some(),
+            has_view_category: record.view_category.is_some(),
+        };
+        let ladder = RegistrationConfig {
+            require_facebook: self.config.require_facebook,
+        };
+        UserView {
+            id: UserId::parse(&record.id).unwrap_or(UserId::from_u128(0)),
+            user_name: record.user_name.clone(),
+            profile: record.profile.clone(),
+            post_category: self.post_category_of(record),
+            view_category: self.view_category_of(record),
+            place: record.place.clone(),
+            registration: registration_status(&profile, &ladder),
+            wins,
+            losses,
+            win_loss_ratio: win_loss_ratio(wins, losses),
+            profile_photo: record.profile_photo.clone(),
+            created_at: Timestamp::from_millis(record.created_at),
+        }
+    }
+}
+
+/// Which user a token or a name belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct TokenRecord {
+    pub(crate) user_id: String,
+}
+
+/// The claim key of a name: case-insensitive.
+fn name_key(name: &UserName) -> String {
+    name.as_str().to_lowercase()
+}
+
+fn name_taken(name: &UserName) -> ServiceError {
+    ServiceError::Conflict {
+        code: "name_taken",
+        message: format!("the user name {:?} is taken", name.as_str()),
+    }
+}
+
+fn apply_fields(fields: &mut ProfileFields, patch: &ProfileFields) {
+    let pairs = [
+        (&mut fields.first_name, &patch.first_name),
+        (&mut fields.last_name, &patch.last_name),
+        (&mut fields.biography, &patch.biography),
+        (&mut fields.website, &patch.website),
+        (&mut fields.snapchat, &patch.snapchat),
+        (&mut fields.instagram, &patch.instagram),
+    ];
+    for (field, new_value) in pairs {
+        if let Some(value) = new_value {
+            *field = Some(value.clone());
+        }
+    }
+}

@@ -1,0 +1,541 @@
+//! The use cases end to end on the embedded backend: sign-up, uploads, matches, votes,
+//! scoring and boards, and scoring's exactly-once guarantee under injected crashes.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use ocean::media::ObjectKey;
+use ocean::places::Place;
+use ocean::{Places, Records, Stream};
+use ocean_conformance::faulty::{FaultMode, FaultPlan, Faulty};
+use ocean_embedded::{
+    EmbeddedMedia, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords, EmbeddedStream, MediaOptions,
+    PlacesOptions, QueueOptions,
+};
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use tourney_core::service::{
+    BoardQuery, Game, GameConfig, GamePorts, MEDIA_QUEUE, NewPhoto, NewUser, PhotoState,
+    ProcessedMedia, ProfilePatch, ServiceError, UploadJob,
+};
+use tourney_core::{
+    Coordinates, MediaType, PageSize, PhotoId, PhotoRating, RatingPeriod, Side, Timestamp, UserId,
+    Vote, Window,
+};
+
+const T0: i64 = 1_800_000_000_000;
+
+fn at(seconds: i64) -> Timestamp {
+    Timestamp::from_millis(T0 + seconds * 1000)
+}
+
+/// Ports in `dir`, with a two-place dataset.
+async fn open_ports(dir: &Path) -> GamePorts {
+    let places = EmbeddedPlaces::open(
+        dir,
+        PlacesOptions {
+            load_default_dataset: false,
+        },
+    )
+    .unwrap();
+    let town = |id: &str, lat: f64, lon: f64| Place {
+        id: id.to_owned(),
+        name: format!("Town {id}"),
+        region: "CA".to_owned(),
+        country: "us".to_owned(),
+        lat,
+        lon,
+        population: Some(1000),
+    };
+    places
+        .load(vec![town("la", 34.05, -118.24), town("sf", 37.77, -122.42)])
+        .await
+        .unwrap();
+    GamePorts {
+        records: Arc::new(EmbeddedRecords::open(dir).unwrap()),
+        media: Arc::new(
+            EmbeddedMedia::open(
+                dir,
+                MediaOptions {
+                    public_url: "http://media.test".to_owned(),
+                    signing_key: Some(b"a test signing key of enough bytes".to_vec()),
+                },
+            )
+            .unwrap(),
+        ),
+        stream: Arc::new(EmbeddedStream::open(dir).unwrap()),
+        queue: Arc::new(EmbeddedQueue::open(dir, QueueOptions { max_receives: 5 }).unwrap()),
+        places: Arc::new(places),
+    }
+}
+
+fn config() -> GameConfig {
+    GameConfig {
+        default_place: "la".to_owned(),
+        ..GameConfig::default()
+    }
+}
+
+/// Uploads and processes one photo for `owner` through the real use cases.
+async fn ready_photo(
+    game: &Game,
+    owner: UserId,
+    n: u64,
+    now: Timestamp,
+    rng: &mut SmallRng,
+) -> PhotoId {
+    let new_photo = NewPhoto {
+        category: None,
+        media_type: MediaType::Photo,
+        content_type: "image/jpeg".to_owned(),
+        enter_in_tournament: true,
+        set_as_profile_photo: false,
+        location: None,
+        is_test: false,
+    };
+    let created = game.create_photo(owner, new_photo, now, rng).await.unwrap();
+    let original = format!("photos/{}/original", created.photo_id);
+    let key = ObjectKey::parse(&original).unwrap();
+    game.ports()
+        .media
+        .put(&key, format!("jpeg bytes {n}").into_bytes(), "image/jpeg")
+        .await
+        .unwrap();
+    game.upload_received(&key).await.unwrap();
+    let delivery = game
+        .ports()
+        .queue
+        .receive(MEDIA_QUEUE, 1, std::time::Duration::from_secs(60))
+        .await
+        .unwrap()
+        .pop()
+        .expect("a processing job was queued");
+    let job: UploadJob = serde_json::from_slice(&delivery.body).unwrap();
+    let (bytes, content_type, _) = game.upload_to_process(&job).await.unwrap().unwrap();
+    assert_eq!(
+        (!bytes.is_empty(), content_type.as_str()),
+        (true, "image/jpeg")
+    );
+    let state = game
+        .finish_processing(
+            &job.photo_id,
+            ProcessedMedia::Ready {
+                content_hash: format!("hash-{n}"),
+                renditions: vec![("small", vec![1]), ("medium", vec![2]), ("large", vec![3])],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(state, PhotoState::Ready);
+    game.ports()
+        .queue
+        .ack(MEDIA_QUEUE, &delivery.receipt)
+        .await
+        .unwrap();
+    created.photo_id
+}
+
+/// A deterministic world: 6 owners with a photo each in Los Angeles, and a judge who has
+/// voted on every match proposed to them (the left photo wins when its id is even).
+async fn scenario(dir: &Path) -> (Game, UserId, Vec<PhotoId>) {
+    let game = Game::new(open_ports(dir).await, config());
+    let mut rng = SmallRng::seed_from_u64(11);
+    let mut photos = Vec::new();
+    for n in 0..6 {
+        let (owner, _) = game
+            .create_user(NewUser::default(), at(n), &mut rng)
+            .await
+            .unwrap();
+        photos.push(ready_photo(&game, owner, n as u64, at(10 + n), &mut rng).await);
+    }
+    let (judge, _) = game
+        .create_user(NewUser::default(), at(20), &mut rng)
+        .await
+        .unwrap();
+    let matches = game
+        .propose_matches(judge, false, at(30), &mut rng)
+        .await
+        .unwrap();
+    assert!(!matches.is_empty());
+    for proposed in &matches {
+        let winner = if proposed.match_id.low().as_u128() % 2 == 0 {
+            "a"
+        } else {
+            "b"
+        };
+        game.vote(judge, proposed.match_id, winner, at(40))
+            .await
+            .unwrap();
+    }
+    (game, judge, photos)
+}
+
+async fn ratings(game: &Game, photos: &[PhotoId]) -> Vec<(f64, f64, u32, u32)> {
+    let mut out = Vec::new();
+    for photo_id in photos {
+        let view = game.photo(*photo_id, None, at(100)).await.unwrap();
+        out.push((view.score, view.rd, view.wins, view.losses));
+    }
+    out
+}
+
+async fn score_until_idle(game: &Game, now: Timestamp) -> usize {
+    let mut n_votes = 0;
+    loop {
+        let report = game.score_period(now).await.unwrap();
+        if report.idle {
+            return n_votes;
+        }
+        n_votes += report.n_votes;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn votes_move_ratings_exactly_as_one_glicko2_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let (game, judge, photos) = scenario(dir.path()).await;
+    let n_votes = score_until_idle(&game, at(50)).await;
+    assert!(n_votes > 0);
+
+    // The same period computed directly from the votes the judge cast.
+    let stored: HashMap<PhotoId, PhotoRating> = photos
+        .iter()
+        .map(|id| (*id, PhotoRating::new_photo(&game.config().rating)))
+        .collect();
+    let mut votes = Vec::new();
+    let wins = game.wins(judge, 10, None).await.unwrap().0;
+    assert!(wins.is_empty(), "the judge owns no photo, so has no wins");
+    for photo_id in &photos {
+        let view = game.photo(*photo_id, None, at(50)).await.unwrap();
+        let owner_wins = game.wins(view.owner, 100, None).await.unwrap().0;
+        for (winner, loser, _) in owner_wins {
+            votes.push(Vote::new(winner, loser, Side::Left).unwrap());
+        }
+    }
+    assert_eq!(votes.len(), n_votes, "one Win per vote");
+    let expected = RatingPeriod::new()
+        .rate(
+            &votes,
+            |id| stored.get(&id).copied(),
+            at(50),
+            &game.config().rating,
+        )
+        .unwrap();
+    for rated in expected {
+        let view = game.photo(rated.photo_id, None, at(50)).await.unwrap();
+        assert!((view.score - rated.after.rating.rating()).abs() < 1e-9);
+        assert!((view.rd - rated.after.rating.deviation()).abs() < 1e-9);
+        assert_eq!((view.wins, view.losses), (rated.wins, rated.losses));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_vote_on_a_match_is_a_conflict_and_unknown_matches_are_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let game = Game::new(open_ports(dir.path()).await, config());
+    let mut rng = SmallRng::seed_from_u64(3);
+    for n in 0..3 {
+        let (owner, _) = game
+            .create_user(NewUser::default(), at(n), &mut rng)
+            .await
+            .unwrap();
+        ready_photo(&game, owner, n as u64, at(5), &mut rng).await;
+    }
+    let (judge, _) = game
+        .create_user(NewUser::default(), at(6), &mut rng)
+        .await
+        .unwrap();
+    let proposed = game
+        .propose_matches(judge, false, at(7), &mut rng)
+        .await
+        .unwrap();
+    let match_id = proposed[0].match_id;
+    game.vote(judge, match_id, "a", at(8)).await.unwrap();
+    let again = game.vote(judge, match_id, "b", at(9)).await;
+    assert!(
+        matches!(
+            again,
+            Err(ServiceError::Conflict {
+                code: "already_judged",
+                ..
+            })
+        ),
+        "{again:?}"
+    );
+    let bad = game.vote(judge, match_id, "c", at(9)).await;
+    assert!(
+        matches!(
+            bad,
+            Err(ServiceError::Invalid {
+                field: "winner",
+                ..
+            })
+        ),
+        "{bad:?}"
+    );
+    let (stranger, _) = game
+        .create_user(NewUser::default(), at(10), &mut rng)
+        .await
+        .unwrap();
+    let unknown = game.vote(stranger, match_id, "a", at(11)).await;
+    assert!(
+        matches!(unknown, Err(ServiceError::NotFound { .. })),
+        "{unknown:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vote_resent_after_a_lost_answer_is_scored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports = open_ports(dir.path()).await;
+    let plan = FaultPlan::never();
+    let faulty_stream: Arc<dyn Stream> =
+        Arc::new(Faulty::new(Arc::clone(&ports.stream), Arc::clone(&plan)));
+    let game = Game::new(ports.clone(), config());
+    let flaky = Game::new(
+        GamePorts {
+            stream: faulty_stream,
+            ..ports
+        },
+        config(),
+    );
+    let mut rng = SmallRng::seed_from_u64(5);
+    for n in 0..2 {
+        let (owner, _) = game
+            .create_user(NewUser::default(), at(n), &mut rng)
+            .await
+            .unwrap();
+        ready_photo(&game, owner, n as u64, at(5), &mut rng).await;
+    }
+    let (judge, _) = game
+        .create_user(NewUser::default(), at(6), &mut rng)
+        .await
+        .unwrap();
+    let match_id = game
+        .propose_matches(judge, false, at(7), &mut rng)
+        .await
+        .unwrap()[0]
+        .match_id;
+
+    // The append reaches the stream but its answer is lost; the client retries.
+    plan.fail_after_more(0);
+    let lost = flaky.vote(judge, match_id, "a", at(8)).await;
+    assert!(matches!(lost, Err(ServiceError::Port(_))), "{lost:?}");
+    plan.heal();
+    flaky.vote(judge, match_id, "a", at(9)).await.unwrap();
+
+    assert_eq!(
+        score_until_idle(&game, at(10)).await,
+        1,
+        "two records, one vote"
+    );
+    let view = game.photo(match_id.low(), None, at(10)).await.unwrap();
+    assert_eq!(view.wins + view.losses, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scoring_killed_after_any_number_of_port_calls_ends_as_a_clean_run() {
+    let clean_dir = tempfile::tempdir().unwrap();
+    let (clean, _, photos) = scenario(clean_dir.path()).await;
+    let counter = FaultPlan::never();
+    let counted = counting_game(&clean, &counter);
+    assert!(score_until_idle(&counted, at(50)).await > 0);
+    let expected = ratings(&clean, &photos).await;
+    let calls_in_a_clean_run = counter.calls();
+
+    for crash_at in 0..calls_in_a_clean_run {
+        for mode in [FaultMode::Refuse, FaultMode::ApplyThenFail] {
+            let dir = tempfile::tempdir().unwrap();
+            let (game, _, photos) = scenario(dir.path()).await;
+            let plan = FaultPlan::fail_after(crash_at, mode);
+            let dying = counting_game(&game, &plan);
+            let mut faulted = false;
+            while !faulted {
+                match dying.score_period(at(50)).await {
+                    Ok(report) if report.idle => break,
+                    Ok(_) => {}
+                    Err(_) => faulted = true,
+                }
+            }
+            assert!(faulted, "call {crash_at} of {calls_in_a_clean_run} faulted");
+            // The worker restarts and finishes.
+            plan.heal();
+            score_until_idle(&dying, at(50)).await;
+            assert_eq!(
+                ratings(&game, &photos).await,
+                expected,
+                "crash at call {crash_at} ({mode:?})"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_at_once_score_each_vote_once() {
+    let clean_dir = tempfile::tempdir().unwrap();
+    let (clean, _, photos) = scenario(clean_dir.path()).await;
+    score_until_idle(&clean, at(50)).await;
+    let expected = ratings(&clean, &photos).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (game, _, photos) = scenario(dir.path()).await;
+    let other = game.clone();
+    let worker = |game: Game| async move {
+        for _ in 0..50 {
+            match game.score_period(at(50)).await {
+                Ok(report) if report.idle => return,
+                Ok(_) | Err(ServiceError::Conflict { .. }) => {}
+                Err(error) => panic!("{error}"),
+            }
+        }
+    };
+    tokio::join!(worker(game.clone()), worker(other));
+    assert_eq!(ratings(&game, &photos).await, expected);
+}
+
+/// The same game with its records and stream behind one fault plan.
+fn counting_game(game: &Game, plan: &Arc<FaultPlan>) -> Game {
+    let ports = game.ports().clone();
+    let records: Arc<dyn Records> = Arc::new(Faulty::new(ports.records, Arc::clone(plan)));
+    let stream: Arc<dyn Stream> = Arc::new(Faulty::new(ports.stream, Arc::clone(plan)));
+    Game::new(
+        GamePorts {
+            records,
+            stream,
+            ..game.ports().clone()
+        },
+        config(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boards_rank_by_the_conservative_key_and_page_without_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let (game, _, photos) = scenario(dir.path()).await;
+    score_until_idle(&game, at(50)).await;
+    for place_id in [Some("la".to_owned()), None] {
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = game
+                .board(
+                    BoardQuery {
+                        category: "female".to_owned(),
+                        place_id: place_id.clone(),
+                        window: Window::ThisWeek,
+                        count: PageSize::new(4).unwrap(),
+                        cursor,
+                    },
+                    at(60),
+                )
+                .await
+                .unwrap();
+            seen.extend(
+                page.entries
+                    .iter()
+                    .map(|(rank, entry, _)| (*rank, entry.rank_key, entry.photo_id)),
+            );
+            cursor = page.next_cursor;
+            if cursor.is_none() {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), photos.len(), "every photo once");
+        assert!(seen.windows(2).all(|w| w[0].1 >= w[1].1), "descending");
+        let ranks: Vec<usize> = seen.iter().map(|s| s.0).collect();
+        assert_eq!(ranks, (1..=photos.len()).collect::<Vec<_>>());
+    }
+    // A week and a second later every photo has aged out of this week's board.
+    let later = Timestamp::from_millis(T0 + 7 * 24 * 3600 * 1000 + 20_000);
+    let page = game
+        .board(
+            BoardQuery {
+                category: "female".to_owned(),
+                place_id: None,
+                window: Window::ThisWeek,
+                count: PageSize::new(50).unwrap(),
+                cursor: None,
+            },
+            later,
+        )
+        .await
+        .unwrap();
+    assert!(page.entries.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_names_are_claimed_once_and_locations_resolve_to_places() {
+    let dir = tempfile::tempdir().unwrap();
+    let game = Game::new(open_ports(dir.path()).await, config());
+    let mut rng = SmallRng::seed_from_u64(9);
+    let (alice, token) = game
+        .create_user(NewUser::default(), at(0), &mut rng)
+        .await
+        .unwrap();
+    assert_eq!(game.authenticate(&token, None).await.unwrap(), alice);
+    let fresh = game.user(alice).await.unwrap();
+    assert_eq!(fresh.registration.as_str(), "need name");
+    assert!((fresh.win_loss_ratio - 50.0).abs() < 1e-12);
+
+    let patch = |name: &str| ProfilePatch {
+        user_name: Some(name.to_owned()),
+        ..ProfilePatch::default()
+    };
+    game.update_profile(alice, patch("Ali 🦊")).await.unwrap();
+    assert!(game.user_name_taken("ali 🦊").await.unwrap());
+    let (bob, _) = game
+        .create_user(NewUser::default(), at(1), &mut rng)
+        .await
+        .unwrap();
+    let taken = game.update_profile(bob, patch("ALI 🦊")).await;
+    assert!(
+        matches!(
+            taken,
+            Err(ServiceError::Conflict {
+                code: "name_taken",
+                ..
+            })
+        ),
+        "{taken:?}"
+    );
+
+    // Two users racing for one name: exactly one wins.
+    let (carol, _) = game
+        .create_user(NewUser::default(), at(2), &mut rng)
+        .await
+        .unwrap();
+    let (first, second) = tokio::join!(
+        game.update_profile(bob, patch("Zed")),
+        game.update_profile(carol, patch("zed"))
+    );
+    assert_eq!(usize::from(first.is_ok()) + usize::from(second.is_ok()), 1);
+
+    let moved = game
+        .update_profile(
+            alice,
+            ProfilePatch {
+                location: Some(Coordinates::new(37.7, -122.4).unwrap()),
+                ..ProfilePatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved.place.unwrap().id, "sf");
+
+    let rotated = game.rotate_token(alice, &mut rng).await.unwrap();
+    assert!(
+        game.authenticate(&token, None).await.is_err(),
+        "the old token stops working"
+    );
+    assert_eq!(
+        game.authenticate(&rotated, Some(alice)).await.unwrap(),
+        alice
+    );
+    game.delete_user(alice).await.unwrap();
+    assert!(game.authenticate(&rotated, None).await.is_err());
+    assert!(
+        !game.user_name_taken("Ali 🦊").await.unwrap(),
+        "the name is free again"
+    );
+}
