@@ -19,6 +19,8 @@ use ocean_embedded::{
     EmbeddedMedia, EmbeddedNotifications, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords,
     EmbeddedSearch, EmbeddedStream, MediaOptions, PlacesOptions, QueueOptions,
 };
+use tourney_core::service::{Game, GameConfig, GamePorts};
+use tourney_core::{Category, CategoryList};
 
 pub use app_settings::{AppSettings, TourneySettings};
 
@@ -130,6 +132,37 @@ pub fn open<App>(settings: &Settings<App>) -> Result<Ports> {
         notifications,
         embedded_media,
     })
+}
+
+/// The game over `ports` with the rules `settings` configure; refuses settings the rules
+/// cannot take (an empty or malformed category list, an unknown default category).
+pub fn game(ports: &Ports, settings: &AppSettings) -> Result<Game> {
+    let app = &settings.app;
+    let categories = CategoryList::new(&app.categories).context("app.categories")?;
+    for (key, value) in [
+        ("app.default_post_category", &app.default_post_category),
+        ("app.default_view_category", &app.default_view_category),
+    ] {
+        Category::parse(value, &categories).with_context(|| key.to_owned())?;
+    }
+    let config = GameConfig {
+        categories,
+        default_post_category: app.default_post_category.clone(),
+        default_view_category: app.default_view_category.clone(),
+        default_place: app.default_place.clone(),
+        max_place_distance_km: app.max_place_distance_km,
+        max_upload_bytes: app.max_upload_bytes,
+        require_facebook: app.require_facebook,
+        ..GameConfig::default()
+    };
+    let game_ports = GamePorts {
+        records: Arc::clone(&ports.records),
+        media: Arc::clone(&ports.media),
+        stream: Arc::clone(&ports.stream),
+        queue: Arc::clone(&ports.queue),
+        places: Arc::clone(&ports.places),
+    };
+    Ok(Game::new(game_ports, config))
 }
 
 fn open_embedded<T>(

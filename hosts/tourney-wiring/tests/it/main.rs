@@ -16,7 +16,9 @@ async fn embedded_defaults_open_every_port_in_the_data_dir() {
     let dir = tempfile::tempdir().unwrap();
     let settings = settings_in(dir.path());
     let ports = tourney_wiring::open(&settings).expect("open");
-    tourney_wiring::load_datasets(&ports, &settings).await.expect("datasets");
+    tourney_wiring::load_datasets(&ports, &settings)
+        .await
+        .expect("datasets");
 
     let key = Key::new("wiring", "probe");
     ports
@@ -25,7 +27,10 @@ async fn embedded_defaults_open_every_port_in_the_data_dir() {
         .await
         .unwrap();
     assert_eq!(ports.records.get(&key).await.unwrap().unwrap().body, b"ok");
-    assert!(ports.places.count().await.unwrap() > 30_000, "the default places dataset");
+    assert!(
+        ports.places.count().await.unwrap() > 30_000,
+        "the default places dataset"
+    );
     assert!(ports.embedded_media.is_some());
     assert!(settings.data_dir.join("records.sqlite3").exists());
 }
