@@ -1,0 +1,199 @@
+//! The worker: one step ([`Worker::run_once`]) that processes waiting uploads and scores the
+//! votes that arrived as one rating period, and a loop around it that stops between steps.
+//!
+//! Tests call `run_once` until it reports idle; the binary and the server's in-process
+//! worker call [`Worker::run`], which finishes the current step when asked to stop.
+
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use ocean::queue::Delivery;
+use tourney_core::MediaType;
+use tourney_core::Timestamp;
+use tourney_core::service::{
+    Game, MEDIA_QUEUE, ProcessedMedia, ScoringReport, ServiceError, UploadJob,
+};
+use tourney_media::{ContentType, Limits, ProcessedImage, Rejection};
+
+/// Uploads taken from the queue per step.
+const MEDIA_JOBS_PER_STEP: u32 = 10;
+/// How long a taken upload stays hidden from other workers while it is processed.
+const MEDIA_VISIBILITY: Duration = Duration::from_secs(5 * 60);
+
+/// What one step did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepReport {
+    /// Uploads processed (ready, rejected or duplicate).
+    pub media_jobs: usize,
+    /// The rating period scored.
+    pub scoring: ScoringReport,
+}
+
+impl StepReport {
+    /// Whether the step found nothing to do.
+    pub fn is_idle(&self) -> bool {
+        self.media_jobs == 0 && self.scoring.idle
+    }
+}
+
+/// The worker over one game.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    game: Game,
+    limits: Limits,
+    /// Pause between steps once idle.
+    pub idle_pause: Duration,
+}
+
+impl Worker {
+    /// A worker for `game` that pauses `idle_pause` between idle steps.
+    pub fn new(game: Game, idle_pause: Duration) -> Self {
+        let mut limits = Limits::default();
+        limits.max_bytes = game.config().max_upload_bytes;
+        Self {
+            game,
+            limits,
+            idle_pause,
+        }
+    }
+
+    /// One step: up to ten waiting uploads processed, then one rating period scored.
+    /// Failures of one upload leave it on the queue for a later attempt (and the dead-letter
+    /// queue after too many); a scoring race with another worker is not an error.
+    pub async fn run_once(&self, now: Timestamp) -> Result<StepReport> {
+        let deliveries = self
+            .game
+            .ports()
+            .queue
+            .receive(MEDIA_QUEUE, MEDIA_JOBS_PER_STEP, MEDIA_VISIBILITY)
+            .await
+            .context("receiving upload jobs")?;
+        let mut media_jobs = 0;
+        for delivery in deliveries {
+            match self.process_upload(&delivery).await {
+                Ok(()) => media_jobs += 1,
+                Err(error) => tracing::warn!(
+                    message_id = %delivery.message_id,
+                    receive_count = delivery.receive_count,
+                    error = format!("{error:#}"),
+                    "upload processing failed; it will be retried"
+                ),
+            }
+        }
+        let scoring = match self.game.score_period(now).await {
+            Ok(report) => report,
+            Err(ServiceError::Conflict { message, .. }) => {
+                tracing::info!(%message, "another worker scored this period");
+                ScoringReport::default()
+            }
+            Err(error) => return Err(error).context("scoring a rating period"),
+        };
+        if !scoring.idle {
+            tracing::info!(
+                votes = scoring.n_votes,
+                skipped = scoring.n_skipped,
+                photos = scoring.n_photos,
+                "rating period scored"
+            );
+        }
+        Ok(StepReport {
+            media_jobs,
+            scoring,
+        })
+    }
+
+    /// Runs steps until `stop` resolves: steps follow each other while there is work, then
+    /// pause [`Worker::idle_pause`]. A stop request finishes the current step first; a
+    /// failed step is logged and retried after the pause.
+    pub async fn run(&self, stop: impl Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            let busy = match self.run_once(now()).await {
+                Ok(report) => !report.is_idle(),
+                Err(error) => {
+                    tracing::error!(error = format!("{error:#}"), "worker step failed");
+                    false
+                }
+            };
+            if busy {
+                continue;
+            }
+            tokio::select! {
+                () = &mut stop => {
+                    tracing::info!("worker stopping");
+                    return;
+                }
+                () = tokio::time::sleep(self.idle_pause) => {}
+            }
+        }
+    }
+
+    async fn process_upload(&self, delivery: &Delivery) -> Result<()> {
+        let job: UploadJob =
+            serde_json::from_slice(&delivery.body).context("decoding an upload job")?;
+        let queue = &self.game.ports().queue;
+        let Some((bytes, content_type, media_type)) = self.game.upload_to_process(&job).await?
+        else {
+            queue.ack(MEDIA_QUEUE, &delivery.receipt).await?;
+            return Ok(());
+        };
+        let limits = self.limits;
+        let verdict = tokio::task::spawn_blocking(move || {
+            validate(&bytes, &content_type, media_type, &limits)
+        })
+        .await
+        .context("the media validation task")?;
+        let state = self
+            .game
+            .finish_processing(&job.photo_id, verdict)
+            .await
+            .context("storing the processed upload")?;
+        tracing::info!(photo_id = %job.photo_id, state = ?state, "upload processed");
+        queue.ack(MEDIA_QUEUE, &delivery.receipt).await?;
+        Ok(())
+    }
+}
+
+/// The validation verdict on an upload's bytes.
+fn validate(
+    bytes: &[u8],
+    content_type: &str,
+    media_type: MediaType,
+    limits: &Limits,
+) -> ProcessedMedia {
+    let processed = ContentType::parse(content_type).and_then(|declared| match media_type {
+        MediaType::Photo => tourney_media::process_image(bytes, declared, limits),
+        MediaType::Movie => tourney_media::validate_movie(bytes, declared, limits)
+            .map(|info| tourney_media::movie_cover_placeholder(&info)),
+    });
+    match processed {
+        Ok(image) => ready(image),
+        Err(rejection) => rejected(&rejection),
+    }
+}
+
+fn ready(image: ProcessedImage) -> ProcessedMedia {
+    ProcessedMedia::Ready {
+        content_hash: image.content_hash,
+        renditions: image
+            .renditions
+            .into_iter()
+            .map(|rendition| (rendition.size.as_str(), rendition.jpeg))
+            .collect(),
+    }
+}
+
+fn rejected(rejection: &Rejection) -> ProcessedMedia {
+    ProcessedMedia::Rejected {
+        reason: rejection.reason_code().to_owned(),
+    }
+}
+
+/// The wall clock as a [`Timestamp`] (hosts are where the clock is read).
+pub fn now() -> Timestamp {
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    Timestamp::from_millis(millis)
+}

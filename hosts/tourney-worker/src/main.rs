@@ -1,0 +1,81 @@
+//! `tourney-worker`: runs the worker on its own (the server also runs one in-process).
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use tourney_wiring::AppSettings;
+use tourney_worker::{Worker, now};
+
+/// LocalPicTourney's background worker: processes uploads and scores votes.
+///
+/// Settings come from the built-in defaults, the file named by OCEAN_SETTINGS
+/// (settings/<name>.toml) and OCEAN__* environment variables.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run steps until SIGTERM or Ctrl-C (the default); the current step finishes first.
+    Run,
+    /// Run steps until there is nothing left to do, then exit.
+    Drain,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let settings = AppSettings::load().context("loading settings")?;
+    let ports = tourney_wiring::open(&settings)?;
+    tourney_wiring::load_datasets(&ports, &settings).await?;
+    let game = tourney_wiring::game(&ports, &settings)?;
+    let worker = Worker::new(game, Duration::from_secs(settings.app.score_interval_secs));
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => worker.run(shutdown_signal()).await,
+        Command::Drain => loop {
+            let report = worker.run_once(now()).await?;
+            if report.is_idle() {
+                break;
+            }
+        },
+    }
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,142 @@
+//! The worker's step on the embedded backend: a real JPEG upload becomes a ready photo with
+//! renditions, a lie about the type is rejected, and votes are scored.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ocean::media::ObjectKey;
+use ocean_embedded::{
+    EmbeddedMedia, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords, EmbeddedStream, MediaOptions,
+    PlacesOptions, QueueOptions,
+};
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use tourney_core::service::{Game, GameConfig, GamePorts, NewPhoto, NewUser, PhotoState};
+use tourney_core::{MediaType, PhotoId, Timestamp, UserId};
+
+const NOW: Timestamp = Timestamp::from_millis(1_800_000_000_000);
+use tourney_worker::Worker;
+
+async fn game_in(dir: &std::path::Path) -> Game {
+    let places = EmbeddedPlaces::open(
+        dir,
+        PlacesOptions {
+            load_default_dataset: false,
+        },
+    )
+    .unwrap();
+    let la = ocean::places::Place {
+        id: "la".to_owned(),
+        name: "Los Angeles".to_owned(),
+        region: "CA".to_owned(),
+        country: "us".to_owned(),
+        lat: 34.05,
+        lon: -118.24,
+        population: None,
+    };
+    ocean::Places::load(&places, vec![la]).await.unwrap();
+    let ports = GamePorts {
+        records: Arc::new(EmbeddedRecords::open(dir).unwrap()),
+        media: Arc::new(
+            EmbeddedMedia::open(
+                dir,
+                MediaOptions {
+                    public_url: "http://media.test".to_owned(),
+                    signing_key: None,
+                },
+            )
+            .unwrap(),
+        ),
+        stream: Arc::new(EmbeddedStream::open(dir).unwrap()),
+        queue: Arc::new(EmbeddedQueue::open(dir, QueueOptions { max_receives: 3 }).unwrap()),
+        places: Arc::new(places),
+    };
+    Game::new(
+        ports,
+        GameConfig {
+            default_place: "la".to_owned(),
+            ..GameConfig::default()
+        },
+    )
+}
+
+/// Creates a user and a photo, stores its "uploaded" original; returns (photo, owner).
+async fn upload(
+    game: &Game,
+    bytes: Vec<u8>,
+    content_type: &str,
+    rng: &mut SmallRng,
+) -> (PhotoId, UserId) {
+    let now = NOW;
+    let (owner, _) = game
+        .create_user(NewUser::default(), now, rng)
+        .await
+        .unwrap();
+    let new_photo = NewPhoto {
+        category: None,
+        media_type: MediaType::Photo,
+        content_type: content_type.to_owned(),
+        enter_in_tournament: true,
+        set_as_profile_photo: false,
+        location: None,
+        is_test: false,
+    };
+    let created = game.create_photo(owner, new_photo, now, rng).await.unwrap();
+    let key = ObjectKey::parse(&format!("photos/{}/original", created.photo_id)).unwrap();
+    game.ports()
+        .media
+        .put(&key, bytes, content_type)
+        .await
+        .unwrap();
+    game.upload_received(&key).await.unwrap();
+    (created.photo_id, owner)
+}
+
+/// A photo's state and rejection reason as its owner sees them.
+async fn state_of(
+    game: &Game,
+    (photo_id, owner): (PhotoId, UserId),
+) -> (PhotoState, Option<String>) {
+    let view = game.photo(photo_id, Some(owner), NOW).await.unwrap();
+    (view.state, view.rejection_reason)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_step_processes_uploads_until_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    let game = game_in(dir.path()).await;
+    let mut rng = SmallRng::seed_from_u64(1);
+    let jpeg = tourney_media::generate_demo_image(7, 1200, 800);
+    let good = upload(&game, jpeg.clone(), "image/jpeg", &mut rng).await;
+    let lie = upload(&game, jpeg.clone(), "image/png", &mut rng).await;
+    let duplicate = upload(&game, jpeg, "image/jpeg", &mut rng).await;
+
+    let worker = Worker::new(game.clone(), Duration::from_millis(10));
+    let now = NOW;
+    let first = worker.run_once(now).await.unwrap();
+    assert_eq!(first.media_jobs, 3);
+    assert!(worker.run_once(now).await.unwrap().is_idle());
+
+    let ready = game.photo(good.0, None, now).await.unwrap();
+    assert_eq!(ready.state, PhotoState::Ready);
+    let large = ObjectKey::parse(&format!("photos/{}/large.jpg", good.0)).unwrap();
+    let stored = game.ports().media.get(&large).await.unwrap();
+    assert_eq!(stored.meta.content_type, "image/jpeg");
+    let decoded = tourney_media::process_image(
+        &stored.bytes,
+        tourney_media::ContentType::ImageJpeg,
+        &tourney_media::Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (decoded.width, decoded.height),
+        (960, 640),
+        "fits inside 960 x 960"
+    );
+
+    assert_eq!(
+        state_of(&game, lie).await,
+        (PhotoState::Rejected, Some("type_mismatch".to_owned()))
+    );
+    assert_eq!(state_of(&game, duplicate).await.0, PhotoState::Duplicate);
+}
