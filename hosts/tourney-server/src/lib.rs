@@ -1,0 +1,147 @@
+//! LocalPicTourney's HTTP server as a library: the state handlers share ([`AppState`]), the
+//! routes ([`routes`]) and [`serve`], so the binary and the black-box tests run the same app.
+//!
+//! A request goes through the route groups in `src/routes/` (one file per resource); a
+//! handler answers with a reply or an [`ApiError`], which [`error::error_response`], the one
+//! error renderer, turns into `{"error", "message", "field"?}` with its status. Rejections
+//! (no route, wrong method, bad body) end in the same function. Every request is logged in
+//! one line and counted in [`metrics::Metrics`].
+
+pub mod error;
+pub mod filters;
+pub mod metrics;
+mod routes;
+
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use ocean::media::ObjectKey;
+use tokio::task::JoinHandle;
+use tourney_wiring::{AppSettings, Ports};
+use warp::filters::BoxedFilter;
+use warp::{Filter, Reply};
+
+pub use error::{ApiError, ErrorBody};
+pub use routes::{SERVED_ROUTES, ServedRoute, openapi, route_of};
+
+use crate::metrics::{Metrics, UNMATCHED_GROUP};
+
+/// Told about every upload the embedded media routes store, e.g. to queue its processing.
+/// An error fails the upload's answer (the object stays stored; the client's retry stores
+/// it again and tells the listener again).
+#[async_trait]
+pub trait UploadListener: Send + Sync + fmt::Debug + 'static {
+    /// `key` was just stored by a presigned upload.
+    async fn uploaded(&self, key: &ObjectKey) -> anyhow::Result<()>;
+}
+
+/// What every handler shares: the ports, the settings, and the server's own bookkeeping.
+/// Cheap to clone (all `Arc`s).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Every storage port.
+    pub ports: Ports,
+    /// The settings the server started with.
+    pub settings: Arc<AppSettings>,
+    /// When the state was made (the server's start), for uptime.
+    pub started_at: Instant,
+    /// Request counters served at `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Told about each stored upload; `None`: nobody is.
+    pub upload_listener: Option<Arc<dyn UploadListener>>,
+}
+
+impl AppState {
+    /// The state for `ports` opened from `settings`, with fresh metrics and no upload
+    /// listener.
+    pub fn new(ports: Ports, settings: Arc<AppSettings>) -> Self {
+        Self {
+            ports,
+            settings,
+            started_at: Instant::now(),
+            metrics: Arc::new(Metrics::new(&routes::route_groups())),
+            upload_listener: None,
+        }
+    }
+
+    /// This state with `listener` told about every stored upload.
+    #[must_use]
+    pub fn with_upload_listener(mut self, listener: Arc<dyn UploadListener>) -> Self {
+        self.upload_listener = Some(listener);
+        self
+    }
+}
+
+/// The whole app as one filter: every route group, the rejection handler (so every answer,
+/// errors included, is a `Response`), the request log line and the metrics.
+pub fn routes(state: AppState) -> BoxedFilter<(impl Reply,)> {
+    let metrics = Arc::clone(&state.metrics);
+    routes::all(state)
+        .recover(error::recover)
+        .unify()
+        .with(warp::log::custom(move |info| {
+            log_request(&metrics, &info);
+        }))
+        .boxed()
+}
+
+/// Logs one line per request (method, route, path, status, duration; never headers or the
+/// query, which may carry credentials) and counts it.
+fn log_request(metrics: &Metrics, info: &warp::log::Info<'_>) {
+    let method = info.method().as_str();
+    let path = info.path();
+    let status = info.status().as_u16();
+    let elapsed = info.elapsed();
+    let route = route_of(method, path);
+    let group = route.map_or(UNMATCHED_GROUP, |route| route.group);
+    metrics.record(group, status, elapsed);
+    tracing::info!(
+        target: "tourney_server::request",
+        method,
+        route = route.map_or("-", |route| route.path),
+        path,
+        status,
+        duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+        "request"
+    );
+}
+
+/// Binds `listen` (port 0 picks a free port) and serves on it until `shutdown` completes,
+/// then finishes the requests in flight. Returns the bound address and the server's task.
+/// Call within a tokio runtime.
+pub async fn serve(
+    state: AppState,
+    listen: SocketAddr,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    let listener = std::net::TcpListener::bind(listen)
+        .with_context(|| format!("binding the http listener to {listen}"))?;
+    serve_on(state, listener, shutdown).await
+}
+
+/// [`serve`] on a listener bound already (so the caller knows the address, e.g. to put it
+/// in the media URLs, before opening the ports).
+pub async fn serve_on(
+    state: AppState,
+    listener: std::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    let address = listener
+        .local_addr()
+        .context("reading the listener's address")?;
+    listener
+        .set_nonblocking(true)
+        .context("making the listener non-blocking")?;
+    let listener =
+        tokio::net::TcpListener::from_std(listener).context("handing the listener to tokio")?;
+    let server = warp::serve(routes(state))
+        .incoming(listener)
+        .graceful(shutdown);
+    let task = tokio::spawn(server.run());
+    Ok((address, task))
+}

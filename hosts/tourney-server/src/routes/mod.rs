@@ -1,0 +1,212 @@
+//! Every route group, and the one place that registers them: the filter tree
+//! ([`all`]), the list of served routes ([`SERVED_ROUTES`], used for metrics labels and
+//! checked against the OpenAPI document by the tests) and the OpenAPI document
+//! ([`openapi`]).
+//!
+//! Adding a route group `users`: write `routes/users.rs` with
+//! `pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)>` and a
+//! `#[derive(OpenApi)] pub(crate) struct Doc` listing its `#[utoipa::path]` handlers; then
+//! add `mod users;` and one line each to [`all`], [`SERVED_ROUTES`] and [`openapi`].
+
+mod docs;
+mod media;
+mod ops;
+mod service;
+
+use utoipa::OpenApi;
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
+
+use crate::AppState;
+use crate::error::ErrorBody;
+
+/// One route the server serves: method, path template as in the OpenAPI document (`{name}`
+/// stands for one path segment, or for the rest of the path when `tail` is set), and the
+/// route group its metrics count under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServedRoute {
+    /// Upper-case HTTP method.
+    pub method: &'static str,
+    /// Path template, e.g. `/v1/photos/{photo_id}`.
+    pub path: &'static str,
+    /// Whether the last `{name}` takes the rest of the path, slashes included (media keys).
+    pub tail: bool,
+    /// Route group: the file under `src/routes/` that serves it.
+    pub group: &'static str,
+}
+
+/// A one-segment route of `group`.
+const fn route(method: &'static str, path: &'static str, group: &'static str) -> ServedRoute {
+    ServedRoute {
+        method,
+        path,
+        tail: false,
+        group,
+    }
+}
+
+/// A route of `group` whose last parameter takes the rest of the path.
+const fn tail_route(method: &'static str, path: &'static str, group: &'static str) -> ServedRoute {
+    ServedRoute {
+        method,
+        path,
+        tail: true,
+        group,
+    }
+}
+
+/// Every route the server serves (the media routes only with the embedded media backend).
+/// Tests check that each is served and documented, and that the OpenAPI document has no
+/// other.
+pub const SERVED_ROUTES: &[ServedRoute] = &[
+    route("GET", "/health", "ops"),
+    route("GET", "/metrics", "ops"),
+    route("GET", "/v1/test", "service"),
+    route("GET", "/v1/config", "service"),
+    tail_route("PUT", "/media/upload/{key}", "media"),
+    tail_route("GET", "/media/{key}", "media"),
+    route("GET", "/openapi.json", "docs"),
+    route("GET", "/docs", "docs"),
+    route("GET", "/docs/swagger-ui.css", "docs"),
+    route("GET", "/docs/swagger-ui-bundle.js", "docs"),
+];
+
+/// Every route group's filters, combined. Each group answers with a `Response` (errors
+/// already rendered) or rejects; `lib::routes` adds the rejection handler and the request
+/// log.
+pub(crate) fn all(state: AppState) -> BoxedFilter<(Response,)> {
+    ops::routes(state.clone())
+        .or(service::routes(state.clone()))
+        .unify()
+        .or(media::routes(state))
+        .unify()
+        .or(docs::routes())
+        .unify()
+        .boxed()
+}
+
+/// The OpenAPI document: the service's info and shared schemas, merged with each route
+/// group's paths.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut document = ApiDoc::openapi();
+    for group in [
+        ops::Doc::openapi(),
+        service::Doc::openapi(),
+        media::Doc::openapi(),
+        docs::Doc::openapi(),
+    ] {
+        document.merge(group);
+    }
+    document
+}
+
+/// The document's head: title, version, the error schema every route may answer with.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "LocalPicTourney",
+        description = "Photo tournaments: upload photos into a category and a place, judge \
+                       them in pairs or brackets, browse leaderboards. Every error answers \
+                       `{\"error\": \"snake_case_code\", \"message\": \"...\", \"field\": \"...\"}`."
+    ),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+/// The listed route serving `method` and `path`: one with both matching, else one with the
+/// path matching (a 405), else `None`.
+pub fn route_of(method: &str, path: &str) -> Option<&'static ServedRoute> {
+    let path_matches = |route: &&ServedRoute| template_matches(route, path);
+    SERVED_ROUTES
+        .iter()
+        .filter(path_matches)
+        .find(|route| route.method.eq_ignore_ascii_case(method))
+        .or_else(|| SERVED_ROUTES.iter().find(path_matches))
+}
+
+/// The distinct route groups, in [`SERVED_ROUTES`] order.
+pub(crate) fn route_groups() -> Vec<&'static str> {
+    let mut groups: Vec<&'static str> = Vec::new();
+    for route in SERVED_ROUTES {
+        if !groups.contains(&route.group) {
+            groups.push(route.group);
+        }
+    }
+    groups
+}
+
+/// Whether `path` fits `route`'s template.
+fn template_matches(route: &ServedRoute, path: &str) -> bool {
+    let mut template_segments = route.path.trim_start_matches('/').split('/').peekable();
+    let mut path_segments = path.trim_start_matches('/').split('/');
+    while let Some(template_segment) = template_segments.next() {
+        let is_param = template_segment.starts_with('{') && template_segment.ends_with('}');
+        let is_last = template_segments.peek().is_none();
+        if is_param && is_last && route.tail {
+            let rest: Vec<&str> = path_segments.by_ref().collect();
+            return !rest.is_empty() && rest.iter().all(|segment| !segment.is_empty());
+        }
+        let Some(path_segment) = path_segments.next() else {
+            return false;
+        };
+        let fits = if is_param {
+            !path_segment.is_empty()
+        } else {
+            template_segment == path_segment
+        };
+        if !fits {
+            return false;
+        }
+    }
+    path_segments.next().is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_of_matches_templates_methods_and_tails() {
+        let found = |method, path| route_of(method, path).map(|route| (route.method, route.path));
+        assert_eq!(found("GET", "/health"), Some(("GET", "/health")));
+        assert_eq!(
+            found("POST", "/health"),
+            Some(("GET", "/health")),
+            "405s count too"
+        );
+        assert_eq!(found("GET", "/healthz"), None);
+        assert_eq!(found("GET", "/health/x"), None);
+        assert_eq!(
+            found("PUT", "/media/upload/photos/a/b.jpg"),
+            Some(("PUT", "/media/upload/{key}"))
+        );
+        assert_eq!(
+            found("GET", "/media/upload/photos/a.jpg"),
+            Some(("GET", "/media/{key}")),
+            "upload/... is a valid key to read"
+        );
+        assert_eq!(found("GET", "/media/"), None);
+        assert_eq!(found("GET", "/media/a//b"), None);
+    }
+
+    #[test]
+    fn one_segment_parameters_take_one_segment() {
+        let photo = route("GET", "/v1/photos/{photo_id}", "photos");
+        assert!(template_matches(&photo, "/v1/photos/abc"));
+        assert!(!template_matches(&photo, "/v1/photos/abc/def"));
+        assert!(!template_matches(&photo, "/v1/photos/"));
+        assert!(!template_matches(&photo, "/v1/photos"));
+    }
+
+    #[test]
+    fn served_routes_are_unique() {
+        for (route_idx, route) in SERVED_ROUTES.iter().enumerate() {
+            let n_same = SERVED_ROUTES[route_idx + 1..]
+                .iter()
+                .filter(|other| other.method == route.method && other.path == route.path)
+                .count();
+            assert_eq!(n_same, 0, "{} {} is listed twice", route.method, route.path);
+        }
+    }
+}

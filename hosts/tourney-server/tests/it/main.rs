@@ -1,0 +1,8 @@
+//! Black-box tests of the server: each test starts the real app on 127.0.0.1:0 with a fresh
+//! data directory and talks HTTP to it.
+
+mod docs;
+mod errors;
+mod media;
+mod ops;
+mod support;

@@ -1,0 +1,200 @@
+//! Test helpers: a server on a free port with a fresh data directory, and a tiny HTTP/1
+//! client (hyper's connection API, one connection per request).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use ocean::settings::{MediaBackend, PlacesBackend};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tourney_server::AppState;
+use tourney_wiring::{AppSettings, Ports};
+
+/// A running server and what the test may need of it.
+pub(crate) struct TestServer {
+    /// Where it listens.
+    pub(crate) address: SocketAddr,
+    /// Its ports, for setting up and checking state behind the HTTP API.
+    pub(crate) ports: Ports,
+    /// Stops it.
+    shutdown: Option<oneshot::Sender<()>>,
+    /// The server task.
+    task: JoinHandle<()>,
+    /// Its data directory, removed when the test ends.
+    _data_dir: TempDir,
+}
+
+impl TestServer {
+    /// A server with the default settings (except: fresh data dir, no built-in places).
+    pub(crate) async fn start() -> Self {
+        Self::start_with(|_| {}, |state| state).await
+    }
+
+    /// A server whose settings and state the test adjusts first.
+    pub(crate) async fn start_with(
+        configure_settings: impl FnOnce(&mut AppSettings),
+        configure_state: impl FnOnce(AppState) -> AppState,
+    ) -> Self {
+        let data_dir = tempfile::tempdir().expect("a temporary data dir");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let address = listener.local_addr().expect("the bound address");
+        let mut settings = AppSettings {
+            data_dir: data_dir.path().to_path_buf(),
+            media: MediaBackend::Embedded {
+                public_url: format!("http://{address}"),
+                signing_key: None,
+            },
+            places: PlacesBackend::Embedded {
+                load_default_dataset: false,
+                dataset_csv: None,
+            },
+            ..AppSettings::default()
+        };
+        configure_settings(&mut settings);
+        let settings = Arc::new(settings);
+        let ports = tourney_wiring::open(&settings).expect("open the ports");
+        tourney_wiring::load_datasets(&ports, &settings)
+            .await
+            .expect("load datasets");
+        let state = configure_state(AppState::new(ports.clone(), settings));
+        let (shutdown, shutdown_received) = oneshot::channel::<()>();
+        let (bound, task) = tourney_server::serve_on(state, listener, async move {
+            let _ = shutdown_received.await;
+        })
+        .await
+        .expect("serve");
+        assert_eq!(bound, address);
+        Self {
+            address,
+            ports,
+            shutdown: Some(shutdown),
+            task,
+            _data_dir: data_dir,
+        }
+    }
+
+    /// `http://ADDRESS`.
+    pub(crate) fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// A GET of `target` (a path, or a full URL on this server).
+    pub(crate) async fn get(&self, target: &str) -> TestResponse {
+        self.request("GET", target, &[], Vec::new()).await
+    }
+
+    /// A request of `target` (a path, or a full URL on this server).
+    pub(crate) async fn request(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> TestResponse {
+        let path_and_query = target.strip_prefix(&self.base_url()).unwrap_or(target);
+        send(self.address, method, path_and_query, headers, body).await
+    }
+
+    /// Signals shutdown and waits (at most 5 s) for the server to finish.
+    pub(crate) async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        tokio::time::timeout(Duration::from_secs(5), &mut self.task)
+            .await
+            .expect("the server stops within 5 s")
+            .expect("the server task ends cleanly");
+    }
+}
+
+/// What came back.
+#[derive(Debug)]
+pub(crate) struct TestResponse {
+    /// The status code.
+    pub(crate) status: u16,
+    /// The headers.
+    pub(crate) headers: hyper::HeaderMap,
+    /// The whole body.
+    pub(crate) body: Vec<u8>,
+}
+
+impl TestResponse {
+    /// The body as JSON (panics, showing the body, if it is not).
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not json ({e}): {}", self.text()))
+    }
+
+    /// The body as text (lossy).
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// A header's value ("" when absent).
+    pub(crate) fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// Asserts the status and the JSON error shape with `code`; returns the body.
+    pub(crate) fn assert_error(&self, status: u16, code: &str) -> serde_json::Value {
+        assert_eq!(self.status, status, "status of {}", self.text());
+        assert_eq!(self.header("content-type"), "application/json");
+        let body = self.json();
+        assert_eq!(body["error"], code, "error code in {body}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "a message in {body}"
+        );
+        body
+    }
+}
+
+/// Sends one HTTP/1.1 request on a fresh connection.
+pub(crate) async fn send(
+    address: SocketAddr,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> TestResponse {
+    let stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect to the server");
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("http handshake");
+    tokio::spawn(connection);
+    let mut request = hyper::Request::builder()
+        .method(method)
+        .uri(path_and_query)
+        .header("host", address.to_string());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request
+        .body(Full::new(Bytes::from(body)))
+        .expect("a valid request");
+    let response = sender.send_request(request).await.expect("a response");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("the whole body")
+        .to_bytes()
+        .to_vec();
+    TestResponse {
+        status,
+        headers,
+        body,
+    }
+}
