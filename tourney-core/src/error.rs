@@ -180,3 +180,26 @@ pub enum Error {
     #[error("rating: {0}")]
     Rating(#[from] glicko2::Error),
 }
+
+impl Error {
+    /// The input field at fault, when the error names one (`user_name`, `lat`, `cursor`...),
+    /// for APIs that report it.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Error::InvalidHexId { field, .. }
+            | Error::TextLength { field, .. }
+            | Error::TextCharacters { field, .. }
+            | Error::UnknownName { field, .. }
+            | Error::CoordinateOutOfRange { field, .. }
+            | Error::InvalidSetting { field, .. } => Some(field),
+            Error::UnknownCategory { .. } => Some("category"),
+            Error::MalformedGeoPosition { .. } => Some("location"),
+            Error::InvalidCursor { .. } => Some("cursor"),
+            Error::PageSizeOutOfRange { .. } => Some("count"),
+            Error::BracketReportLength { .. } | Error::BracketWinnerNotInGame { .. } => {
+                Some("winners")
+            }
+            _ => None,
+        }
+    }
+}

@@ -5,6 +5,7 @@
 use std::convert::Infallible;
 
 use serde::Serialize;
+use tourney_core::service::ServiceError;
 use utoipa::ToSchema;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reject::{
@@ -307,6 +308,30 @@ impl From<ocean::Error> for ApiError {
             }
             other => ApiError::Internal(other.into()),
         }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Invalid { field, message } => ApiError::invalid(field, message),
+            ServiceError::Unauthorized { message } => ApiError::unauthorized(message),
+            ServiceError::Forbidden { message } => ApiError::forbidden(message),
+            ServiceError::NotFound { code, what } => ApiError::not_found(what).with_code(code),
+            ServiceError::Conflict { code, message } => ApiError::conflict(message).with_code(code),
+            ServiceError::Rules(rule) => rule_error(&rule),
+            ServiceError::Port(port) => port.into(),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+/// A game rule's refusal: 400 naming the field where the rule says which.
+fn rule_error(rule: &tourney_core::Error) -> ApiError {
+    let message = rule.to_string();
+    match rule.field() {
+        Some(field) => ApiError::invalid(field, message),
+        None => ApiError::bad_request(message),
     }
 }
 

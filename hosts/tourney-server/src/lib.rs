@@ -7,6 +7,8 @@
 //! (no route, wrong method, bad body) end in the same function. Every request is logged in
 //! one line and counted in [`metrics::Metrics`].
 
+pub mod auth;
+pub mod dto;
 pub mod error;
 pub mod filters;
 pub mod metrics;
@@ -22,6 +24,7 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use ocean::media::ObjectKey;
 use tokio::task::JoinHandle;
+use tourney_core::service::Game;
 use tourney_wiring::{AppSettings, Ports};
 use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
@@ -40,6 +43,18 @@ pub trait UploadListener: Send + Sync + fmt::Debug + 'static {
     async fn uploaded(&self, key: &ObjectKey) -> anyhow::Result<()>;
 }
 
+/// Hands every stored upload to the game, which queues the photo's processing.
+#[derive(Debug)]
+struct GameUploads(Game);
+
+#[async_trait]
+impl UploadListener for GameUploads {
+    async fn uploaded(&self, key: &ObjectKey) -> anyhow::Result<()> {
+        self.0.upload_received(key).await?;
+        Ok(())
+    }
+}
+
 /// What every handler shares: the ports, the settings, and the server's own bookkeeping.
 /// Cheap to clone (all `Arc`s).
 #[derive(Debug, Clone)]
@@ -54,19 +69,25 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Told about each stored upload; `None`: nobody is.
     pub upload_listener: Option<Arc<dyn UploadListener>>,
+    /// The game's use cases over the ports.
+    pub game: Game,
 }
 
 impl AppState {
-    /// The state for `ports` opened from `settings`, with fresh metrics and no upload
-    /// listener.
-    pub fn new(ports: Ports, settings: Arc<AppSettings>) -> Self {
-        Self {
+    /// The state for `ports` opened from `settings`, with fresh metrics, the game built from
+    /// the settings, and uploads handed to the game (which queues their processing).
+    /// Refuses settings the game's rules cannot take.
+    pub fn new(ports: Ports, settings: Arc<AppSettings>) -> anyhow::Result<Self> {
+        let game = tourney_wiring::game(&ports, &settings)?;
+        let uploads: Arc<dyn UploadListener> = Arc::new(GameUploads(game.clone()));
+        Ok(Self {
             ports,
             settings,
             started_at: Instant::now(),
             metrics: Arc::new(Metrics::new(&routes::route_groups())),
-            upload_listener: None,
-        }
+            upload_listener: Some(uploads),
+            game,
+        })
     }
 
     /// This state with `listener` told about every stored upload.

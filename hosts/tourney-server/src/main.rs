@@ -5,12 +5,14 @@ use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use ocean::settings::MediaBackend;
 use tourney_server::AppState;
 use tourney_wiring::AppSettings;
+use tourney_worker::Worker;
 use tracing_subscriber::filter::{LevelFilter, ParseError, Targets};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -116,15 +118,36 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         let settings = Arc::new(settings);
         let ports = tourney_wiring::open(&settings)?;
         tourney_wiring::load_datasets(&ports, &settings).await?;
-        let state = AppState::new(ports, settings);
-        let (address, server) =
-            tourney_server::serve_on(state, listener, shutdown_signal()).await?;
+        let state = AppState::new(ports, Arc::clone(&settings))?;
+        // One shutdown signal stops both the server (after requests in flight) and the
+        // in-process worker (after its current step).
+        let (stop_sender, stop) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            tourney_worker::shutdown_signal().await;
+            tracing::info!("shutting down: finishing requests in flight and the worker's step");
+            let _ = stop_sender.send(true);
+        });
+        let worker = Worker::new(
+            state.game.clone(),
+            Duration::from_secs(settings.app.score_interval_secs),
+        );
+        let worker_task = tokio::spawn({
+            let stop = stop.clone();
+            async move { worker.run(stopped(stop)).await }
+        });
+        let (address, server) = tourney_server::serve_on(state, listener, stopped(stop)).await?;
         let _ = writeln!(
             std::io::stdout(),
             "serving on http://{address} (docs at http://{address}/docs)"
         );
-        server.await.context("the server task failed")
+        server.await.context("the server task failed")?;
+        worker_task.await.context("the worker task failed")
     })
+}
+
+/// Resolves once `stop` turns true.
+async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopped| *stopped).await;
 }
 
 /// With `listen` on port 0, the default embedded media URL (port 8080) cannot be right:
@@ -141,36 +164,6 @@ fn point_default_media_url_at(settings: &mut AppSettings, listen: SocketAddr, bo
         *public_url = format!("http://{bound}");
         tracing::info!(public_url = %public_url, "media.public_url set to the bound address");
     }
-}
-
-/// Completes on ctrl-c or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::warn!(%error, "cannot listen for ctrl-c");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                terminate.recv().await;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down: finishing requests in flight");
 }
 
 #[cfg(test)]

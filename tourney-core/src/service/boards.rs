@@ -38,15 +38,22 @@ pub struct BoardView {
 const BOARD_READ_PAGE: u32 = 1000;
 
 impl Game {
-    /// One page of a board at `now`. An unknown category or a bad cursor is
-    /// [`ServiceError::Invalid`].
+    /// One page of a board at `now`. Later pages (with a cursor) rank the board as it stood
+    /// at the first page's instant, so ratings aging between requests cannot repeat or skip
+    /// an entry. An unknown category or a bad cursor is [`ServiceError::Invalid`].
     pub async fn board(
         &self,
         query: BoardQuery,
         now: Timestamp,
     ) -> Result<BoardView, ServiceError> {
         let category = Category::parse(&query.category, &self.config.categories)?;
-        let cursor = query.cursor.as_deref().map(Cursor::parse).transpose()?;
+        let (now, cursor) = match query.cursor.as_deref() {
+            Some(text) => {
+                let (at, cursor) = parse_cursor(text)?;
+                (at, Some(cursor))
+            }
+            None => (now, None),
+        };
         let (index, partition) = match &query.place_id {
             Some(place_id) => (
                 store::LOCAL_POOL,
@@ -92,7 +99,9 @@ impl Game {
         }
         Ok(BoardView {
             entries,
-            next_cursor: page.next_cursor.map(|cursor| cursor.encode()),
+            next_cursor: page
+                .next_cursor
+                .map(|cursor| format!("{:x}.{}", now.millis(), cursor.encode())),
         })
     }
 
@@ -132,4 +141,14 @@ impl Game {
             }
         }
     }
+}
+
+/// Reads a board cursor: the first page's instant (hex milliseconds), a dot, the board
+/// position.
+fn parse_cursor(text: &str) -> Result<(Timestamp, Cursor), ServiceError> {
+    let invalid = || ServiceError::invalid("cursor", format!("{text:?} is not a board cursor"));
+    let (at, position) = text.split_once('.').ok_or_else(invalid)?;
+    let at = i64::from_str_radix(at, 16).map_err(|_| invalid())?;
+    let position = Cursor::parse(position).map_err(|_| invalid())?;
+    Ok((Timestamp::from_millis(at), position))
 }

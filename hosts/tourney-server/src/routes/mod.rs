@@ -8,10 +8,14 @@
 //! `#[derive(OpenApi)] pub(crate) struct Doc` listing its `#[utoipa::path]` handlers; then
 //! add `mod users;` and one line each to [`all`], [`SERVED_ROUTES`] and [`openapi`].
 
+mod boards;
 mod docs;
 mod media;
 mod ops;
+mod photos;
+mod play;
 mod service;
+mod users;
 
 use utoipa::OpenApi;
 use warp::Filter;
@@ -64,6 +68,19 @@ pub const SERVED_ROUTES: &[ServedRoute] = &[
     route("GET", "/metrics", "ops"),
     route("GET", "/v1/test", "service"),
     route("GET", "/v1/config", "service"),
+    route("POST", "/v1/users", "users"),
+    route("GET", "/v1/users/me", "users"),
+    route("PATCH", "/v1/users/me", "users"),
+    route("DELETE", "/v1/users/me", "users"),
+    route("POST", "/v1/users/me/token", "users"),
+    route("GET", "/v1/users/{user_id}", "users"),
+    route("GET", "/v1/user_names/{name}", "users"),
+    route("POST", "/v1/photos", "photos"),
+    route("GET", "/v1/photos/{photo_id}", "photos"),
+    route("GET", "/v1/users/me/matches", "play"),
+    route("PUT", "/v1/users/me/matches/{match_id}", "play"),
+    route("GET", "/v1/users/me/wins", "play"),
+    route("GET", "/v1/leaderboards/{category}/{place}", "boards"),
     tail_route("PUT", "/media/upload/{key}", "media"),
     tail_route("GET", "/media/{key}", "media"),
     route("GET", "/openapi.json", "docs"),
@@ -79,11 +96,29 @@ pub(crate) fn all(state: AppState) -> BoxedFilter<(Response,)> {
     ops::routes(state.clone())
         .or(service::routes(state.clone()))
         .unify()
+        .or(users::routes(state.clone()))
+        .unify()
+        .or(photos::routes(state.clone()))
+        .unify()
+        .or(play::routes(state.clone()))
+        .unify()
+        .or(boards::routes(state.clone()))
+        .unify()
         .or(media::routes(state))
         .unify()
         .or(docs::routes())
         .unify()
         .boxed()
+}
+
+/// The wall clock, read here and passed to the use cases as a parameter.
+pub(crate) fn clock() -> tourney_core::Timestamp {
+    tourney_worker::now()
+}
+
+/// A cryptographically secure generator for ids and tokens (seeded from the OS).
+pub(crate) fn secure_rng() -> rand::rngs::StdRng {
+    rand::make_rng()
 }
 
 /// The OpenAPI document: the service's info and shared schemas, merged with each route
@@ -93,6 +128,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     for group in [
         ops::Doc::openapi(),
         service::Doc::openapi(),
+        users::Doc::openapi(),
+        photos::Doc::openapi(),
+        play::Doc::openapi(),
+        boards::Doc::openapi(),
         media::Doc::openapi(),
         docs::Doc::openapi(),
     ] {

@@ -3,6 +3,7 @@
 
 mod docs;
 mod errors;
+mod game;
 mod media;
 mod ops;
 mod support;

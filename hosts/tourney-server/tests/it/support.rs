@@ -21,6 +21,8 @@ pub(crate) struct TestServer {
     pub(crate) address: SocketAddr,
     /// Its ports, for setting up and checking state behind the HTTP API.
     pub(crate) ports: Ports,
+    /// Its game, for running the worker's step (`Worker::run_once`) in tests.
+    pub(crate) game: tourney_core::service::Game,
     /// Stops it.
     shutdown: Option<oneshot::Sender<()>>,
     /// The server task.
@@ -61,7 +63,8 @@ impl TestServer {
         tourney_wiring::load_datasets(&ports, &settings)
             .await
             .expect("load datasets");
-        let state = configure_state(AppState::new(ports.clone(), settings));
+        let state = configure_state(AppState::new(ports.clone(), settings).expect("state"));
+        let game = state.game.clone();
         let (shutdown, shutdown_received) = oneshot::channel::<()>();
         let (bound, task) = tourney_server::serve_on(state, listener, async move {
             let _ = shutdown_received.await;
@@ -72,6 +75,7 @@ impl TestServer {
         Self {
             address,
             ports,
+            game,
             shutdown: Some(shutdown),
             task,
             _data_dir: data_dir,

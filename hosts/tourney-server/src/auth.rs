@@ -1,0 +1,97 @@
+//! Who is asking: `Authorization: Bearer <token>` or `Basic base64(user_id:token)`, checked
+//! against the stored token hashes by the game.
+
+use base64::Engine as _;
+use tourney_core::UserId;
+use warp::{Filter, Rejection};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::filters::with_state;
+
+/// Credentials as the header carries them.
+#[derive(Debug, PartialEq, Eq)]
+struct Credentials {
+    token: String,
+    claimed_user: Option<UserId>,
+}
+
+/// Extracts the authenticated user, or rejects with 401 (no header, a malformed one, or a
+/// token that is unknown, rotated or belongs to a deleted user).
+pub fn authenticated(
+    state: AppState,
+) -> impl Filter<Extract = (UserId,), Error = Rejection> + Clone {
+    warp::header::optional::<String>("authorization")
+        .and(with_state(state))
+        .and_then(|header: Option<String>, state: AppState| async move {
+            let credentials = parse(header.as_deref()).map_err(ApiError::reject)?;
+            state
+                .game
+                .authenticate(&credentials.token, credentials.claimed_user)
+                .await
+                .map_err(|error| ApiError::from(error).reject())
+        })
+}
+
+fn parse(header: Option<&str>) -> Result<Credentials, ApiError> {
+    let header = header.ok_or_else(|| {
+        ApiError::unauthorized(
+            "send `Authorization: Bearer <token>` (the token from POST /v1/users)",
+        )
+    })?;
+    let (scheme, value) = header.trim().split_once(' ').unwrap_or((header, ""));
+    let value = value.trim();
+    if scheme.eq_ignore_ascii_case("bearer") && !value.is_empty() {
+        return Ok(Credentials {
+            token: value.to_owned(),
+            claimed_user: None,
+        });
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let malformed =
+            || ApiError::unauthorized("Basic credentials must be base64(user_id:token)");
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(value)
+            .map_err(|_| malformed())?;
+        let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
+        let (user, token) = decoded.split_once(':').ok_or_else(malformed)?;
+        let user = UserId::parse(user).map_err(|_| malformed())?;
+        return Ok(Credentials {
+            token: token.to_owned(),
+            claimed_user: Some(user),
+        });
+    }
+    Err(ApiError::unauthorized(
+        "the Authorization header must be `Bearer <token>` or `Basic <base64(user_id:token)>`",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_and_basic_are_read() {
+        let bearer = parse(Some("Bearer abc123")).unwrap();
+        assert_eq!(bearer.token, "abc123");
+        let user = "0123456789abcdef0123456789abcdef";
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:tok"));
+        let basic = parse(Some(&format!("Basic {basic}"))).unwrap();
+        assert_eq!(basic.token, "tok");
+        assert_eq!(basic.claimed_user.unwrap().to_string(), user);
+    }
+
+    #[test]
+    fn missing_or_malformed_headers_are_401() {
+        for header in [
+            None,
+            Some(""),
+            Some("Bearer "),
+            Some("Token x"),
+            Some("Basic !!"),
+        ] {
+            let error = parse(header).unwrap_err();
+            assert_eq!(error.status().as_u16(), 401, "{header:?}");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Photos: a new entry with its presigned upload, and a photo by id.
+
+use tourney_core::service::NewPhoto;
+use tourney_core::{MediaType, PhotoId, UserId};
+use utoipa::OpenApi;
+use warp::filters::BoxedFilter;
+use warp::http::StatusCode;
+use warp::reply::Response;
+use warp::{Filter, Reply};
+
+use crate::AppState;
+use crate::auth::authenticated;
+use crate::dto::{CreatedPhoto, NewPhotoBody, Photo, Upload, parse_location};
+use crate::error::{ApiError, respond};
+use crate::filters::{json_body, with_state};
+use crate::routes::{clock, secure_rng};
+
+/// This group's routes.
+pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
+    let create = warp::path!("v1" / "photos")
+        .and(warp::post())
+        .and(authenticated(state.clone()))
+        .and(json_body::<NewPhotoBody>())
+        .and(with_state(state.clone()))
+        .then(create_photo)
+        .map(respond);
+    let get = warp::path!("v1" / "photos" / String)
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(with_state(state))
+        .then(get_photo)
+        .map(respond);
+    create.or(get).unify().boxed()
+}
+
+/// This group's OpenAPI paths.
+#[derive(OpenApi)]
+#[openapi(
+    paths(create_photo, get_photo),
+    components(schemas(CreatedPhoto, NewPhotoBody, Photo, Upload))
+)]
+pub(crate) struct Doc;
+
+/// Creates a photo entry and answers where to upload its content; the worker processes it
+/// once uploaded.
+#[utoipa::path(post, path = "/v1/photos", tag = "photos", request_body = NewPhotoBody,
+    responses((status = 202, body = CreatedPhoto), (status = 400, body = crate::ErrorBody)))]
+async fn create_photo(
+    owner: UserId,
+    body: NewPhotoBody,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let media_type = match body.media_type.as_deref() {
+        None | Some("photo") => MediaType::Photo,
+        Some("movie") => MediaType::Movie,
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "media_type",
+                format!("{other:?}: use \"photo\" or \"movie\""),
+            ));
+        }
+    };
+    let location = body.location.as_ref().map(parse_location).transpose()?;
+    let new_photo = NewPhoto {
+        category: body.category,
+        media_type,
+        content_type: body.content_type,
+        enter_in_tournament: body.enter_in_tournament.unwrap_or(true),
+        set_as_profile_photo: body.set_as_profile_photo.unwrap_or(false),
+        location,
+        is_test: body.is_test.unwrap_or(false),
+    };
+    let created = state
+        .game
+        .create_photo(owner, new_photo, clock(), &mut secure_rng())
+        .await?;
+    let body = CreatedPhoto {
+        id: created.photo_id.to_string(),
+        share_url: share_url(&state, &created.photo_id.to_string()),
+        upload: created.upload.into(),
+    };
+    Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::ACCEPTED).into_response())
+}
+
+/// A photo; one that is not ready yet is visible only to its owner.
+#[utoipa::path(get, path = "/v1/photos/{photo_id}", tag = "photos",
+    params(("photo_id" = String, Path, description = "32 hex")),
+    responses((status = 200, body = Photo), (status = 404, body = crate::ErrorBody)))]
+async fn get_photo(
+    photo_id: String,
+    viewer: UserId,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let photo_id =
+        PhotoId::parse(&photo_id).map_err(|e| ApiError::invalid("photo_id", e.to_string()))?;
+    let view = state.game.photo(photo_id, Some(viewer), clock()).await?;
+    Ok(warp::reply::json(&Photo::from(view)).into_response())
+}
+
+/// The public share page of a photo.
+fn share_url(state: &AppState, photo_id: &str) -> String {
+    let base = match &state.settings.media {
+        ocean::settings::MediaBackend::Embedded { public_url, .. } => public_url.clone(),
+        ocean::settings::MediaBackend::S3 { public_url, .. } => {
+            public_url.clone().unwrap_or_default()
+        }
+    };
+    format!("{}/{photo_id}", base.trim_end_matches('/'))
+}
