@@ -61,12 +61,13 @@ pub enum ServiceError {
         /// Why.
         message: String,
     },
-    /// Something asked for does not exist; `code` is the API's error code.
-    #[error("{what} not found")]
+    /// Something asked for does not exist; `code` is the API's error code and `what` a
+    /// sentence saying what is missing.
+    #[error("{what}")]
     NotFound {
         /// The API's snake_case code (`not_found`, `not_enough_photos`...).
         code: &'static str,
-        /// What was missing.
+        /// What is missing, as a sentence.
         what: String,
     },
     /// The request conflicts with the current state (a taken name, an already judged match).
@@ -99,10 +100,11 @@ impl ServiceError {
         }
     }
 
-    pub(crate) fn not_found(what: impl Into<String>) -> Self {
+    /// A plain `not_found`: "`thing` not found".
+    pub(crate) fn not_found(thing: impl std::fmt::Display) -> Self {
         ServiceError::NotFound {
             code: "not_found",
-            what: what.into(),
+            what: format!("{thing} not found"),
         }
     }
 }

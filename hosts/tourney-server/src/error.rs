@@ -317,7 +317,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid { field, message } => ApiError::invalid(field, message),
             ServiceError::Unauthorized { message } => ApiError::unauthorized(message),
             ServiceError::Forbidden { message } => ApiError::forbidden(message),
-            ServiceError::NotFound { code, what } => ApiError::not_found(what).with_code(code),
+            ServiceError::NotFound { code, what } => ApiError::NotFound {
+                code,
+                message: what,
+            },
             ServiceError::Conflict { code, message } => ApiError::conflict(message).with_code(code),
             ServiceError::Rules(rule) => rule_error(&rule),
             ServiceError::Port(port) => port.into(),

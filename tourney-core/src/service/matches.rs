@@ -354,11 +354,15 @@ fn pool_error(error: Error) -> ServiceError {
     match error {
         Error::NotEnoughPhotos { eligible } => ServiceError::NotFound {
             code: "not_enough_photos",
-            what: format!("enough photos to match ({eligible} eligible)"),
+            what: format!(
+                "fewer than two photos of this pool can be matched for you ({eligible} eligible)"
+            ),
         },
         Error::NoUniqueMatches { n_allowed_pairs } => ServiceError::NotFound {
             code: "no_unique_matches",
-            what: format!("an unjudged pair ({n_allowed_pairs} pairs, all judged)"),
+            what: format!(
+                "you have judged every pair of this pool ({n_allowed_pairs} pairs); come back when new photos arrive"
+            ),
         },
         other => other.into(),
     }
