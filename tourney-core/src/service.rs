@@ -10,12 +10,15 @@ mod matches;
 mod photos;
 mod scoring;
 mod store;
+mod tournaments;
 mod users;
 
 use std::sync::Arc;
 
 use ocean::{JobQueue, Media, Places, Records, Stream};
 
+use crate::bracket::SeedingMethod;
+use crate::cadence::CadenceConfig;
 use crate::error::Error;
 use crate::leaderboard::LeaderboardConfig;
 use crate::names::CategoryList;
@@ -23,11 +26,12 @@ use crate::pairing::PairingConfig;
 use crate::period::RatingSettings;
 
 pub use boards::{BoardQuery, BoardView};
-pub use matches::{MatchView, VoteOutcome};
+pub use matches::{MatchView, Proposal, ProposalOptions, VoteOutcome};
 pub use photos::{
     NewPhoto, NewUpload, PhotoState, PhotoView, ProcessedMedia, RENDITIONS, UploadJob,
 };
 pub use scoring::ScoringReport;
+pub use tournaments::TournamentView;
 pub use users::{NewUser, PlaceView, ProfileFields, ProfilePatch, UserView};
 
 /// The stream votes travel on from the API to the scoring worker.
@@ -145,6 +149,10 @@ pub struct GameConfig {
     pub pool_size: u32,
     /// Match proposal rules.
     pub pairing: PairingConfig,
+    /// When judges get tournaments.
+    pub cadence: CadenceConfig,
+    /// How tournament photos are placed in the bracket.
+    pub seeding: SeedingMethod,
     /// Rating rules.
     pub rating: RatingSettings,
     /// Board rules.
@@ -167,6 +175,8 @@ impl Default for GameConfig {
             upload_expires_in: std::time::Duration::from_secs(60 * 60),
             pool_size: 200,
             pairing: PairingConfig::default(),
+            cadence: CadenceConfig::default(),
+            seeding: SeedingMethod::ByRating,
             rating: RatingSettings::default(),
             leaderboard: LeaderboardConfig::default(),
             max_votes_per_period: 10_000,

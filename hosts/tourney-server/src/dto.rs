@@ -6,7 +6,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use ocean::media::{PresignedUpload, UploadMethod};
 use serde::{Deserialize, Serialize};
-use tourney_core::service::{BoardView, MatchView, PhotoView, PlaceView, UserView};
+use tourney_core::service::{BoardView, MatchView, PhotoView, PlaceView, TournamentView, UserView};
 use tourney_core::{Coordinates, Timestamp};
 use utoipa::ToSchema;
 
@@ -371,9 +371,37 @@ impl From<MatchView> for Match {
 pub struct Matches {
     /// Up to 10 matches.
     pub matches: Vec<Match>,
-    /// A tournament when one is due (not served yet: always null).
-    #[schema(value_type = Option<Object>)]
-    pub tournament: Option<serde_json::Value>,
+    /// A tournament, when one is due.
+    pub tournament: Option<Tournament>,
+}
+
+/// A 16-photo tournament.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Tournament {
+    /// Id (32 hex).
+    pub id: String,
+    /// `local`, `regional` or `global`.
+    pub kind: String,
+    /// 16 photos in slot order: game i < 8 is photos[2i] v photos[2i+1].
+    pub photos: Vec<Photo>,
+}
+
+impl From<TournamentView> for Tournament {
+    fn from(view: TournamentView) -> Self {
+        Self {
+            id: view.id.to_string(),
+            kind: view.kind.as_str().to_owned(),
+            photos: view.photos.into_iter().map(Photo::from).collect(),
+        }
+    }
+}
+
+/// `PUT /v1/users/me/tournaments/{id}` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBody {
+    /// The 15 winners' photo ids in bracket order.
+    pub winners: Vec<String>,
 }
 
 /// `PUT /v1/users/me/matches/{match_id}` body.

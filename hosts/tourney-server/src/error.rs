@@ -332,6 +332,9 @@ impl From<ServiceError> for ApiError {
 /// A game rule's refusal: 400 naming the field where the rule says which.
 fn rule_error(rule: &tourney_core::Error) -> ApiError {
     let message = rule.to_string();
+    if let tourney_core::Error::BracketWinnerNotInGame { position, .. } = rule {
+        return ApiError::unprocessable(format!("winners[{position}]"), message);
+    }
     match rule.field() {
         Some(field) => ApiError::invalid(field, message),
         None => ApiError::bad_request(message),

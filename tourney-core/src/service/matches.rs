@@ -8,12 +8,17 @@ use ocean::stream::NewRecord;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::cadence::{CadenceRequest, ServedResponse};
 use crate::error::Error;
 use crate::ids::{MatchId, PhotoId, UserId};
-use crate::pairing::{JudgeHistory, PairingCandidate, PairingRequest, propose_matches};
+use crate::pairing::{
+    JudgeHistory, PairingCandidate, PairingConfig, PairingRequest, propose_matches,
+};
 use crate::prediction::predict_match;
 use crate::service::photos::{PhotoRecord, PhotoView};
 use crate::service::store::{self, Versioned};
+use crate::service::tournaments::{TournamentView, cadence_of};
+use crate::service::users::StoredCadence;
 use crate::service::{Game, ServiceError, VOTES_STREAM};
 use crate::time::Timestamp;
 
@@ -39,6 +44,24 @@ pub struct MatchView {
     pub b_lose_delta: f64,
     /// Which photo the client shows on the left: `a` or `b`.
     pub left: &'static str,
+}
+
+/// Options of a request for games.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ProposalOptions {
+    /// Include test photos.
+    pub include_test_photos: bool,
+    /// `?reset_tournament_status=true`: the cadence starts over.
+    pub reset_tournament_status: bool,
+}
+
+/// What a request for games answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    /// Up to 10 matches.
+    pub matches: Vec<MatchView>,
+    /// A tournament, when one was due and its pool allowed it.
+    pub tournament: Option<TournamentView>,
 }
 
 /// What a vote did.
@@ -85,27 +108,106 @@ pub(crate) struct VoteEvent {
 }
 
 impl Game {
-    /// Proposes up to the configured number of matches from the judge's pool (their view
-    /// category at their place), remembers them for the judge, and returns them with
-    /// predictions. [`ServiceError::NotFound`] with `not_enough_photos` or
-    /// `no_unique_matches` when the pool cannot make a new pair.
-    pub async fn propose_matches(
+    /// Answers a judge's request for games: up to the configured number of matches from
+    /// their pool (view category at their place), and a 16-photo tournament when the cadence
+    /// says one is due and its pool has 16 eligible photos. Everything proposed is
+    /// remembered for the judge, with the cadence, in one commit.
+    /// [`ServiceError::NotFound`] with `not_enough_photos` or `no_unique_matches` when
+    /// neither matches nor a tournament can be made.
+    pub async fn propose(
         &self,
         judge: UserId,
-        include_test_photos: bool,
+        options: ProposalOptions,
         now: Timestamp,
         rng: &mut (impl Rng + ?Sized),
-    ) -> Result<Vec<MatchView>, ServiceError> {
-        let judge_record = self.user_record(judge).await?.value;
+    ) -> Result<Proposal, ServiceError> {
+        let stored_judge = self.user_record(judge).await?;
+        let mut judge_record = stored_judge.value.clone();
+        let cadence = cadence_of(&judge_record, now, &self.config.cadence);
+        let request = CadenceRequest {
+            reset_requested: options.reset_tournament_status,
+        };
+        let (plan, cadence) = cadence.plan_response(now, request, &self.config.cadence);
         let category = self.view_category_of(&judge_record);
         let place = self.place_of(&judge_record).await?;
         let pool = self
             .pool_photos(
                 store::LOCAL_POOL,
                 &store::local_pool(&category, &place.id),
-                include_test_photos,
+                options.include_test_photos,
             )
             .await?;
+        let mut writes = Vec::new();
+        let mut views = Vec::new();
+        let mut match_error = None;
+        if plan.n_matches > 0 {
+            match self
+                .pick_matches(judge, &pool, plan.n_matches, now, rng)
+                .await
+            {
+                Ok((match_writes, match_views)) => {
+                    writes.extend(match_writes);
+                    views = match_views;
+                }
+                Err(error) => match_error = Some(error),
+            }
+        }
+        let tournament = match plan.tournament {
+            Some(kind) => {
+                let scope_pool = self
+                    .scope_pool(kind, &category, &place, &pool, options.include_test_photos)
+                    .await?;
+                self.seed_tournament(judge, kind, &scope_pool, now, rng, &mut writes)?
+            }
+            None => None,
+        };
+        if views.is_empty() && tournament.is_none() {
+            return Err(match_error.unwrap_or_else(|| {
+                pool_error(Error::NotEnoughPhotos {
+                    eligible: pool.len().min(1),
+                })
+            }));
+        }
+        let served = ServedResponse {
+            n_matches: u32::try_from(views.len()).unwrap_or(u32::MAX),
+            tournament: tournament.as_ref().map(|t| t.kind),
+        };
+        let cadence = cadence.after_response(served, now, &self.config.cadence);
+        judge_record.cadence = Some(StoredCadence {
+            matches_until_next_tournament: cadence.matches_until_next_tournament,
+            next_tournament: cadence.next_tournament.as_str().to_owned(),
+            last_touched: cadence.last_touched.millis(),
+        });
+        writes.push(store::put(
+            store::user_key(&judge_record.id),
+            &judge_record,
+            stored_judge.version,
+        )?);
+        self.ports.records.commit(writes).await.map_err(|error| {
+            if error.kind() == ocean::ErrorKind::Conflict {
+                ServiceError::Conflict {
+                    code: "concurrent_update",
+                    message: "games were being proposed or judged meanwhile; try again".to_owned(),
+                }
+            } else {
+                error.into()
+            }
+        })?;
+        Ok(Proposal {
+            matches: views,
+            tournament,
+        })
+    }
+
+    /// Up to `n_matches` new matches from `pool`, with the writes remembering them.
+    async fn pick_matches(
+        &self,
+        judge: UserId,
+        pool: &BTreeMap<PhotoId, PhotoRecord>,
+        n_matches: u32,
+        now: Timestamp,
+        rng: &mut (impl Rng + ?Sized),
+    ) -> Result<(Vec<ocean::records::Write>, Vec<MatchView>), ServiceError> {
         let mut candidates = Vec::with_capacity(pool.len());
         for record in pool.values() {
             candidates.push(PairingCandidate {
@@ -133,8 +235,11 @@ impl Game {
             history: &history,
             must_include: None,
         };
-        let proposed = propose_matches(&request, &self.config.pairing, rng).map_err(pool_error)?;
-
+        let config = PairingConfig {
+            max_matches: n_matches as usize,
+            ..self.config.pairing
+        };
+        let proposed = propose_matches(&request, &config, rng).map_err(pool_error)?;
         let mut writes = Vec::with_capacity(proposed.len());
         let mut views = Vec::with_capacity(proposed.len());
         for proposal in &proposed {
@@ -151,20 +256,7 @@ impl Game {
             let b = &pool[&proposal.match_id.high()];
             views.push(self.match_view(proposal.match_id, a, b, proposal.left, now)?);
         }
-        if !writes.is_empty() {
-            self.ports.records.commit(writes).await.map_err(|error| {
-                if error.kind() == ocean::ErrorKind::Conflict {
-                    ServiceError::Conflict {
-                        code: "concurrent_update",
-                        message: "matches were being proposed or judged meanwhile; try again"
-                            .to_owned(),
-                    }
-                } else {
-                    error.into()
-                }
-            })?;
-        }
-        Ok(views)
+        Ok((writes, views))
     }
 
     /// Records the judge's vote on a match proposed to them (`winner` is `a` or `b`) and
@@ -293,7 +385,7 @@ impl Game {
     }
 
     /// Every match ever shown to `judge`, with its stored version.
-    async fn shown_matches(
+    pub(crate) async fn shown_matches(
         &self,
         judge: UserId,
     ) -> Result<HashMap<MatchId, Versioned<ShownMatch>>, ServiceError> {
@@ -350,7 +442,7 @@ impl Game {
 }
 
 /// Pairing's refusals as the API's not-found codes.
-fn pool_error(error: Error) -> ServiceError {
+pub(crate) fn pool_error(error: Error) -> ServiceError {
     match error {
         Error::NotEnoughPhotos { eligible } => ServiceError::NotFound {
             code: "not_enough_photos",

@@ -46,6 +46,17 @@ pub(crate) struct UserRecord {
     pub(crate) user_agent: Option<String>,
     pub(crate) created_at: i64,
     pub(crate) deleted: bool,
+    /// The judge's tournament cadence (`None`: a new judge).
+    #[serde(default)]
+    pub(crate) cadence: Option<StoredCadence>,
+}
+
+/// A judge's cadence as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StoredCadence {
+    pub(crate) matches_until_next_tournament: u32,
+    pub(crate) next_tournament: String,
+    pub(crate) last_touched: i64,
 }
 
 /// Free-text profile fields, each optional.
@@ -141,6 +152,7 @@ impl Game {
             user_agent: new_user.user_agent,
             created_at: now.millis(),
             deleted: false,
+            cadence: None,
         };
         let writes = vec![
             store::put(store::user_key(&record.id), &record, 0)?,

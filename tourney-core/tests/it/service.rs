@@ -17,7 +17,7 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use tourney_core::service::{
     BoardQuery, Game, GameConfig, GamePorts, MEDIA_QUEUE, NewPhoto, NewUser, PhotoState,
-    ProcessedMedia, ProfilePatch, ServiceError, UploadJob,
+    ProcessedMedia, ProfilePatch, ProposalOptions, ServiceError, UploadJob,
 };
 use tourney_core::{
     Coordinates, MediaType, PageSize, PhotoId, PhotoRating, RatingPeriod, Side, Timestamp, UserId,
@@ -154,9 +154,10 @@ async fn scenario(dir: &Path) -> (Game, UserId, Vec<PhotoId>) {
         .await
         .unwrap();
     let matches = game
-        .propose_matches(judge, false, at(30), &mut rng)
+        .propose(judge, ProposalOptions::default(), at(30), &mut rng)
         .await
-        .unwrap();
+        .unwrap()
+        .matches;
     assert!(!matches.is_empty());
     for proposed in &matches {
         let winner = if proposed.match_id.low().as_u128() % 2 == 0 {
@@ -247,9 +248,10 @@ async fn a_second_vote_on_a_match_is_a_conflict_and_unknown_matches_are_not_foun
         .await
         .unwrap();
     let proposed = game
-        .propose_matches(judge, false, at(7), &mut rng)
+        .propose(judge, ProposalOptions::default(), at(7), &mut rng)
         .await
-        .unwrap();
+        .unwrap()
+        .matches;
     let match_id = proposed[0].match_id;
     game.vote(judge, match_id, "a", at(8)).await.unwrap();
     let again = game.vote(judge, match_id, "b", at(9)).await;
@@ -313,9 +315,10 @@ async fn a_vote_resent_after_a_lost_answer_is_scored_once() {
         .await
         .unwrap();
     let match_id = game
-        .propose_matches(judge, false, at(7), &mut rng)
+        .propose(judge, ProposalOptions::default(), at(7), &mut rng)
         .await
-        .unwrap()[0]
+        .unwrap()
+        .matches[0]
         .match_id;
 
     // The append reaches the stream but its answer is lost; the client retries.
@@ -538,4 +541,102 @@ async fn user_names_are_claimed_once_and_locations_resolve_to_places() {
         !game.user_name_taken("Ali 🦊").await.unwrap(),
         "the name is free again"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cadence_brings_local_regional_and_global_tournaments_and_reports_score_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let game = Game::new(open_ports(dir.path()).await, config());
+    let mut rng = SmallRng::seed_from_u64(21);
+    for n in 0..18 {
+        let (owner, _) = game
+            .create_user(NewUser::default(), at(n), &mut rng)
+            .await
+            .unwrap();
+        ready_photo(&game, owner, n as u64, at(30), &mut rng).await;
+    }
+    let (judge, _) = game
+        .create_user(NewUser::default(), at(40), &mut rng)
+        .await
+        .unwrap();
+    let mut shapes = Vec::new();
+    let mut tournaments = Vec::new();
+    for step in 0..7 {
+        let proposal = game
+            .propose(judge, ProposalOptions::default(), at(50 + step), &mut rng)
+            .await
+            .unwrap();
+        let kind = proposal.tournament.as_ref().map(|t| t.kind.as_str());
+        shapes.push((proposal.matches.len(), kind));
+        if let Some(tournament) = proposal.tournament {
+            let distinct: std::collections::HashSet<_> =
+                tournament.photos.iter().map(|p| p.id).collect();
+            assert_eq!(distinct.len(), 16, "16 distinct photos");
+            tournaments.push(tournament);
+        }
+    }
+    assert_eq!(
+        shapes,
+        [
+            (10, None),
+            (0, Some("local")),
+            (8, Some("regional")),
+            (8, Some("global")),
+            (10, None),
+            (0, Some("local")),
+            (8, Some("regional")),
+        ]
+    );
+    let reset = ProposalOptions {
+        reset_tournament_status: true,
+        ..ProposalOptions::default()
+    };
+    let after_reset = game.propose(judge, reset, at(60), &mut rng).await.unwrap();
+    assert!(after_reset.tournament.is_none(), "the cadence starts over");
+
+    // A report: the first photo of each game wins, round after round.
+    let tournament = &tournaments[0];
+    let slots: Vec<PhotoId> = tournament.photos.iter().map(|p| p.id).collect();
+    let mut winners: Vec<PhotoId> = (0..8).map(|game| slots[2 * game]).collect();
+    for round_start in [0, 8, 12] {
+        let round_len = match round_start {
+            0 => 8,
+            8 => 4,
+            _ => 2,
+        };
+        for pair in 0..round_len / 2 {
+            winners.push(winners[round_start + 2 * pair]);
+        }
+    }
+    assert_eq!(winners.len(), 15);
+    let mut impossible = winners.clone();
+    impossible[9] = slots[1];
+    let refused = game
+        .report_tournament(judge, tournament.id, &impossible, at(70))
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(ServiceError::Rules(
+                tourney_core::Error::BracketWinnerNotInGame { position: 9, .. }
+            ))
+        ),
+        "{refused:?}"
+    );
+    game.report_tournament(judge, tournament.id, &winners, at(70))
+        .await
+        .unwrap();
+    let again = game
+        .report_tournament(
+            judge,
+            tournament.id,
+            &winners[..15].iter().rev().copied().collect::<Vec<_>>(),
+            at(71),
+        )
+        .await;
+    assert!(again.is_err());
+    let scored = score_until_idle(&game, at(80)).await;
+    assert_eq!(scored, 15, "the 15 games scored once");
+    let champion = game.photo(winners[14], None, at(80)).await.unwrap();
+    assert_eq!((champion.wins, champion.losses), (4, 0));
 }

@@ -80,6 +80,8 @@ pub const SERVED_ROUTES: &[ServedRoute] = &[
     route("GET", "/v1/users/me/matches", "play"),
     route("PUT", "/v1/users/me/matches/{match_id}", "play"),
     route("GET", "/v1/users/me/wins", "play"),
+    route("GET", "/v1/users/me/tournaments/{tournament_id}", "play"),
+    route("PUT", "/v1/users/me/tournaments/{tournament_id}", "play"),
     route("GET", "/v1/leaderboards/{category}/{place}", "boards"),
     tail_route("PUT", "/media/upload/{key}", "media"),
     tail_route("GET", "/media/{key}", "media"),

@@ -1,7 +1,8 @@
 //! The game: matches proposed to the caller, votes on them, and the caller's wins.
 
 use serde::Deserialize;
-use tourney_core::{MatchId, UserId};
+use tourney_core::service::ProposalOptions;
+use tourney_core::{MatchId, PhotoId, TournamentId, UserId};
 use utoipa::OpenApi;
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
@@ -9,7 +10,7 @@ use warp::{Filter, Reply};
 
 use crate::AppState;
 use crate::auth::authenticated;
-use crate::dto::{List, Match, Matches, Paging, VoteBody, Win, rfc3339};
+use crate::dto::{List, Match, Matches, Paging, ReportBody, Tournament, VoteBody, Win, rfc3339};
 use crate::error::{ApiError, respond};
 use crate::filters::{json_body, query, with_state};
 use crate::routes::{clock, secure_rng};
@@ -20,6 +21,8 @@ use crate::routes::{clock, secure_rng};
 struct MatchesQuery {
     /// Include test photos.
     is_test: Option<bool>,
+    /// Start the tournament cadence over.
+    reset_tournament_status: Option<bool>,
 }
 
 /// Default and largest page of wins.
@@ -45,23 +48,47 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(authenticated(state.clone()))
         .and(query::<Paging>())
-        .and(with_state(state))
+        .and(with_state(state.clone()))
         .then(get_wins)
         .map(respond);
-    matches.or(vote).unify().or(wins).unify().boxed()
+    let tournament = warp::path!("v1" / "users" / "me" / "tournaments" / String)
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(with_state(state.clone()))
+        .then(get_tournament)
+        .map(respond);
+    let report = warp::path!("v1" / "users" / "me" / "tournaments" / String)
+        .and(warp::put())
+        .and(authenticated(state.clone()))
+        .and(json_body::<ReportBody>())
+        .and(with_state(state))
+        .then(put_report)
+        .map(respond);
+    matches
+        .or(vote)
+        .unify()
+        .or(wins)
+        .unify()
+        .or(tournament)
+        .unify()
+        .or(report)
+        .unify()
+        .boxed()
 }
 
 /// This group's OpenAPI paths.
 #[derive(OpenApi)]
 #[openapi(
-    paths(get_matches, put_vote, get_wins),
-    components(schemas(Match, Matches, VoteBody, Win, List<Win>))
+    paths(get_matches, put_vote, get_wins, get_tournament, put_report),
+    components(schemas(Match, Matches, VoteBody, Win, List<Win>, Tournament, ReportBody))
 )]
 pub(crate) struct Doc;
 
-/// Up to 10 matches from the caller's pool (view category at their place).
+/// Up to 10 matches from the caller's pool (view category at their place), or a 16-photo
+/// tournament when the cadence says one is due.
 #[utoipa::path(get, path = "/v1/users/me/matches", tag = "game",
-    params(("is_test" = Option<bool>, Query, description = "include test photos")),
+    params(("is_test" = Option<bool>, Query, description = "include test photos"),
+        ("reset_tournament_status" = Option<bool>, Query, description = "start the tournament cadence over")),
     responses((status = 200, body = Matches),
         (status = 404, body = crate::ErrorBody, description = "not_enough_photos or no_unique_matches")))]
 async fn get_matches(
@@ -69,18 +96,17 @@ async fn get_matches(
     query: MatchesQuery,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let matches = state
+    let options = ProposalOptions {
+        include_test_photos: query.is_test.unwrap_or(false),
+        reset_tournament_status: query.reset_tournament_status.unwrap_or(false),
+    };
+    let proposal = state
         .game
-        .propose_matches(
-            judge,
-            query.is_test.unwrap_or(false),
-            clock(),
-            &mut secure_rng(),
-        )
+        .propose(judge, options, clock(), &mut secure_rng())
         .await?;
     let body = Matches {
-        matches: matches.into_iter().map(Match::from).collect(),
-        tournament: None,
+        matches: proposal.matches.into_iter().map(Match::from).collect(),
+        tournament: proposal.tournament.map(Tournament::from),
     };
     Ok(warp::reply::json(&body).into_response())
 }
@@ -131,4 +157,50 @@ async fn get_wins(user: UserId, paging: Paging, state: AppState) -> Result<Respo
         next_cursor,
     };
     Ok(warp::reply::json(&body).into_response())
+}
+
+/// A tournament proposed to the caller.
+#[utoipa::path(get, path = "/v1/users/me/tournaments/{tournament_id}", tag = "game",
+    params(("tournament_id" = String, Path, description = "32 hex")),
+    responses((status = 200, body = Tournament), (status = 404, body = crate::ErrorBody)))]
+async fn get_tournament(
+    tournament_id: String,
+    judge: UserId,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let tournament_id = parse_tournament_id(&tournament_id)?;
+    let view = state.game.tournament(judge, tournament_id, clock()).await?;
+    Ok(warp::reply::json(&Tournament::from(view)).into_response())
+}
+
+/// Reports a tournament's 15 winners in bracket order (games 0-7, quarter-finals 8-11,
+/// semi-finals 12-13, final 14). Once per tournament.
+#[utoipa::path(put, path = "/v1/users/me/tournaments/{tournament_id}", tag = "game",
+    params(("tournament_id" = String, Path, description = "32 hex")),
+    request_body = ReportBody,
+    responses((status = 200, description = "recorded"), (status = 404, body = crate::ErrorBody),
+        (status = 409, body = crate::ErrorBody),
+        (status = 422, body = crate::ErrorBody, description = "a winner who cannot be in that game")))]
+async fn put_report(
+    tournament_id: String,
+    judge: UserId,
+    body: ReportBody,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let tournament_id = parse_tournament_id(&tournament_id)?;
+    let winners: Vec<PhotoId> = body
+        .winners
+        .iter()
+        .map(|id| PhotoId::parse(id))
+        .collect::<Result<_, _>>()
+        .map_err(|e| ApiError::invalid("winners", e.to_string()))?;
+    state
+        .game
+        .report_tournament(judge, tournament_id, &winners, clock())
+        .await?;
+    Ok(warp::reply::json(&serde_json::json!({"status": "recorded"})).into_response())
+}
+
+fn parse_tournament_id(text: &str) -> Result<TournamentId, ApiError> {
+    TournamentId::parse(text).map_err(|e| ApiError::invalid("tournament_id", e.to_string()))
 }

@@ -1,0 +1,280 @@
+//! Tournaments: a 16-photo bracket proposed to a judge when the cadence says one is due,
+//! and the judge's report of its 15 winners, scored as 15 votes exactly once.
+
+use std::collections::BTreeMap;
+
+use ocean::records::{Key, Write};
+use ocean::stream::NewRecord;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::bracket::{BRACKET_SIZE, Bracket, BracketCandidate};
+use crate::cadence::{CadenceConfig, CadenceState};
+use crate::error::Error;
+use crate::ids::{PhotoId, TournamentId, UserId};
+use crate::pool::Scope;
+use crate::service::matches::VoteEvent;
+use crate::service::photos::{PhotoRecord, PhotoView};
+use crate::service::store::{self, Versioned};
+use crate::service::users::{PlaceView, UserRecord};
+use crate::service::{Game, ServiceError, VOTES_STREAM};
+use crate::time::Timestamp;
+
+/// A tournament as the API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TournamentView {
+    /// The tournament.
+    pub id: TournamentId,
+    /// Its pool's scope.
+    pub kind: Scope,
+    /// 16 photos in bracket slot order: game `i < 8` is `photos[2i]` v `photos[2i + 1]`.
+    pub photos: Vec<PhotoView>,
+}
+
+/// A tournament as stored under its judge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct TournamentRecord {
+    kind: String,
+    slots: Vec<String>,
+    created_at: i64,
+    /// The 15 winners once reported, and whether their votes reached the stream.
+    report: Option<Report>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Report {
+    winners: Vec<String>,
+    at: i64,
+    sent: bool,
+}
+
+fn tournament_key(judge: &str, tournament: &str) -> Key {
+    Key::new(format!("u#{judge}"), format!("t#{tournament}"))
+}
+
+/// The judge's stored cadence, or a new judge's.
+pub(crate) fn cadence_of(
+    record: &UserRecord,
+    now: Timestamp,
+    config: &CadenceConfig,
+) -> CadenceState {
+    record
+        .cadence
+        .as_ref()
+        .and_then(|stored| {
+            Some(CadenceState {
+                matches_until_next_tournament: stored.matches_until_next_tournament,
+                next_tournament: stored.next_tournament.parse().ok()?,
+                last_touched: Timestamp::from_millis(stored.last_touched),
+            })
+        })
+        .unwrap_or_else(|| CadenceState::new_judge(now, config))
+}
+
+impl Game {
+    /// The pool a tournament of `kind` draws from: the local pool already read, or the
+    /// judge's region or the whole category.
+    pub(crate) async fn scope_pool(
+        &self,
+        kind: Scope,
+        category: &str,
+        place: &PlaceView,
+        local_pool: &BTreeMap<PhotoId, PhotoRecord>,
+        include_test_photos: bool,
+    ) -> Result<BTreeMap<PhotoId, PhotoRecord>, ServiceError> {
+        match kind {
+            Scope::Local => Ok(local_pool.clone()),
+            Scope::Regional => {
+                let partition = store::regional_pool(category, &place.country, &place.region);
+                self.pool_photos(store::REGIONAL_POOL, &partition, include_test_photos)
+                    .await
+            }
+            Scope::Global => {
+                let partition = store::global_pool(category);
+                self.pool_photos(store::GLOBAL_POOL, &partition, include_test_photos)
+                    .await
+            }
+        }
+    }
+
+    /// Seeds a tournament of `kind` for `judge` from `pool` and adds the write storing it;
+    /// `None` when the pool has fewer than 16 eligible photos (the tournament waits).
+    pub(crate) fn seed_tournament(
+        &self,
+        judge: UserId,
+        kind: Scope,
+        pool: &BTreeMap<PhotoId, PhotoRecord>,
+        now: Timestamp,
+        rng: &mut (impl Rng + ?Sized),
+        writes: &mut Vec<Write>,
+    ) -> Result<Option<TournamentView>, ServiceError> {
+        let mut candidates = Vec::with_capacity(pool.len());
+        for record in pool.values() {
+            candidates.push(BracketCandidate {
+                photo_id: record.photo_id()?,
+                owner: UserId::parse(&record.owner)?,
+                media_type: record.media_type(),
+                rating: record
+                    .rating
+                    .to_photo_rating()?
+                    .aged_to(now, &self.config.rating)?,
+            });
+        }
+        let bracket = match Bracket::seed(judge, &candidates, self.config.seeding, rng) {
+            Ok(bracket) => bracket,
+            Err(Error::NotEnoughTournamentPhotos { .. }) => return Ok(None),
+            Err(other) => return Err(other.into()),
+        };
+        let id = TournamentId::generate(now, rng);
+        let record = TournamentRecord {
+            kind: kind.as_str().to_owned(),
+            slots: bracket.slots().iter().map(ToString::to_string).collect(),
+            created_at: now.millis(),
+            report: None,
+        };
+        writes.push(store::put(
+            tournament_key(&judge.to_string(), &id.to_string()),
+            &record,
+            0,
+        )?);
+        let photos = bracket
+            .slots()
+            .iter()
+            .map(|photo_id| self.photo_view(&pool[photo_id], now))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(TournamentView { id, kind, photos }))
+    }
+
+    /// A tournament proposed to `judge`, its photos as they stand at `now`.
+    pub async fn tournament(
+        &self,
+        judge: UserId,
+        tournament_id: TournamentId,
+        now: Timestamp,
+    ) -> Result<TournamentView, ServiceError> {
+        let stored = self.tournament_record(judge, tournament_id).await?;
+        let mut photos = Vec::with_capacity(BRACKET_SIZE);
+        for photo_id in &stored.value.slots {
+            let photo = self
+                .photo_record(photo_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found(format!("photo {photo_id}")))?;
+            photos.push(self.photo_view(&photo.value, now)?);
+        }
+        Ok(TournamentView {
+            id: tournament_id,
+            kind: stored.value.kind.parse()?,
+            photos,
+        })
+    }
+
+    /// Records the judge's report of a tournament's 15 winners (positions 0-14) and sends
+    /// the 15 games for scoring. An impossible report is [`ServiceError::Rules`] naming the
+    /// first bad position; a second report is [`ServiceError::Conflict`] (`already_judged`);
+    /// a retry of the same report after a failure resends it, scored once.
+    pub async fn report_tournament(
+        &self,
+        judge: UserId,
+        tournament_id: TournamentId,
+        winners: &[PhotoId],
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let stored = self.tournament_record(judge, tournament_id).await?;
+        let mut record = stored.value;
+        let slots: Vec<PhotoId> = record
+            .slots
+            .iter()
+            .map(|id| PhotoId::parse(id))
+            .collect::<Result<_, _>>()?;
+        let slots: [PhotoId; BRACKET_SIZE] =
+            slots.try_into().map_err(|_| ServiceError::Corrupt {
+                what: format!("tournament {tournament_id} has no 16 slots"),
+            })?;
+        let result = Bracket::from_slots(slots)?.validate_report(winners)?;
+        let winner_texts: Vec<String> = winners.iter().map(ToString::to_string).collect();
+        let version = match &record.report {
+            Some(report) if report.winners == winner_texts && !report.sent => stored.version,
+            Some(_) => {
+                return Err(ServiceError::Conflict {
+                    code: "already_judged",
+                    message: format!("tournament {tournament_id} is already reported"),
+                });
+            }
+            None => {
+                record.report = Some(Report {
+                    winners: winner_texts,
+                    at: now.millis(),
+                    sent: false,
+                });
+                let key = tournament_key(&judge.to_string(), &tournament_id.to_string());
+                if let Err(error) = self
+                    .ports
+                    .records
+                    .write(store::put(key, &record, stored.version)?)
+                    .await
+                {
+                    if error.kind() == ocean::ErrorKind::Conflict {
+                        return Err(ServiceError::Conflict {
+                            code: "already_judged",
+                            message: format!("tournament {tournament_id} was reported meanwhile"),
+                        });
+                    }
+                    return Err(error.into());
+                }
+                stored.version + 1
+            }
+        };
+        let at = record
+            .report
+            .as_ref()
+            .map_or(now.millis(), |report| report.at);
+        let judge_text = judge.to_string();
+        let mut events = Vec::with_capacity(result.games().len());
+        for (position, &(left, right)) in result.games().iter().enumerate() {
+            let winner = result.winners()[position];
+            let event = VoteEvent {
+                vote_id: store::sha256_hex(
+                    format!("{judge_text}#{tournament_id}#{position}").as_bytes(),
+                )[..32]
+                    .to_owned(),
+                judge: judge_text.clone(),
+                left: left.to_string(),
+                right: right.to_string(),
+                winner_side: if winner == left { "left" } else { "right" }.to_owned(),
+                at,
+            };
+            events.push(NewRecord {
+                partition_key: tournament_id.to_string(),
+                data: store::encode(&event)?,
+            });
+        }
+        self.ports.stream.append(VOTES_STREAM, events).await?;
+        if let Some(report) = record.report.as_mut() {
+            report.sent = true;
+        }
+        let key = tournament_key(&judge_text, &tournament_id.to_string());
+        if let Err(error) = self
+            .ports
+            .records
+            .write(store::put(key, &record, version)?)
+            .await
+            && error.kind() != ocean::ErrorKind::Conflict
+        {
+            return Err(error.into());
+        }
+        Ok(())
+    }
+
+    async fn tournament_record(
+        &self,
+        judge: UserId,
+        tournament_id: TournamentId,
+    ) -> Result<Versioned<TournamentRecord>, ServiceError> {
+        let key = tournament_key(&judge.to_string(), &tournament_id.to_string());
+        store::get(self.ports.records.as_ref(), &key)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::not_found(format!("tournament {tournament_id} for this judge"))
+            })
+    }
+}
