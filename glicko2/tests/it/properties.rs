@@ -54,7 +54,9 @@ proptest! {
     /// Playing only removes uncertainty: the new RD is never above the pre-period RD phi*
     /// of step 6 (computed with the new volatility). Note the stricter "never above the
     /// old RD" does not hold in Glicko-2: a rise in volatility can add a hair of RD (the
-    /// paper's own upset example goes from RD 30 to 31.76).
+    /// paper's own upset example goes from RD 30 to 31.76). When the new volatility
+    /// saturates at its upper bound, phi* was computed from the larger unsaturated value,
+    /// so the bound cannot be rebuilt from the stored result and the case is skipped.
     #[test]
     fn rd_never_grows_by_playing(
         player in any_rating(),
@@ -63,6 +65,7 @@ proptest! {
     ) {
         let games: Vec<Game> = games.into_iter().map(|(opponent, score)| Game::new(opponent, score)).collect();
         let played = rate(player, &games, &config).unwrap();
+        prop_assume!(played.volatility() < Rating::VOLATILITY_BOUNDS.1);
         let pre_period_rd = player.deviation().hypot(played.volatility() * glicko2::SCALE);
         prop_assert!(played.deviation() <= pre_period_rd + 1e-9,
             "played {} > pre-period {}", played.deviation(), pre_period_rd);

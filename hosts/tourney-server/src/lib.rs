@@ -13,6 +13,7 @@ pub mod error;
 pub mod filters;
 pub mod metrics;
 mod routes;
+pub mod seed;
 
 use std::fmt;
 use std::future::Future;

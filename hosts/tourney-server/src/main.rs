@@ -40,8 +40,31 @@ struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the HTTP API (the default when no command is given).
+    /// Serve the HTTP API and run a worker in-process (the default when no command is given).
     Serve(ServeArgs),
+    /// Create demo users with generated photos and votes, so boards have content at once.
+    /// Run it while the server is stopped, or beside it on the same data directory.
+    SeedDemo(SeedArgs),
+}
+
+/// Options of `seed-demo`.
+#[derive(Debug, Args)]
+struct SeedArgs {
+    /// Photographers to create, one generated photo each.
+    #[arg(long, default_value_t = 24)]
+    users: u32,
+    /// Judges to create; each votes on every match proposed to them.
+    #[arg(long, default_value_t = 4)]
+    judges: u32,
+    /// Requests for matches per judge.
+    #[arg(long, default_value_t = 3)]
+    rounds: u32,
+    /// Seed of names, pictures and votes (default: the clock, so runs do not collide).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Where the demo users live, as `lat,lon` (default: Los Angeles).
+    #[arg(long, default_value = "34.0522,-118.2437")]
+    location: String,
 }
 
 /// Options of `serve`.
@@ -57,6 +80,7 @@ fn main() -> ExitCode {
     init_logging(cli.log_json);
     let outcome = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(&args),
+        Command::SeedDemo(args) => seed_demo(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -142,6 +166,41 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         );
         server.await.context("the server task failed")?;
         worker_task.await.context("the worker task failed")
+    })
+}
+
+/// `seed-demo`: opens the ports as `serve` does and seeds them.
+fn seed_demo(args: &SeedArgs) -> anyhow::Result<()> {
+    let settings = AppSettings::load().context("loading settings")?;
+    let location = tourney_core::Coordinates::parse(&args.location)
+        .with_context(|| format!("--location {:?}", args.location))?;
+    let seed = args
+        .seed
+        .unwrap_or_else(|| u64::try_from(tourney_worker::now().millis()).unwrap_or_default());
+    let options = tourney_server::seed::SeedOptions {
+        n_users: args.users,
+        n_judges: args.judges,
+        rounds: args.rounds,
+        seed,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let ports = tourney_wiring::open(&settings)?;
+        tourney_wiring::load_datasets(&ports, &settings).await?;
+        let game = tourney_wiring::game(&ports, &settings)?;
+        let report = tourney_server::seed::seed_demo(&game, location, options).await?;
+        let _ = writeln!(
+            std::io::stdout(),
+            "seeded {} users, {} photos, {} votes (seed {seed}) in {}",
+            report.users,
+            report.photos,
+            report.votes,
+            settings.data_dir.display()
+        );
+        Ok(())
     })
 }
 

@@ -6,4 +6,5 @@ mod errors;
 mod game;
 mod media;
 mod ops;
+mod seed;
 mod support;
