@@ -142,7 +142,7 @@ impl Game {
         let mut match_error = None;
         if plan.n_matches > 0 {
             match self
-                .pick_matches(judge, &pool, plan.n_matches, now, rng)
+                .pick_matches(judge, &pool, plan.n_matches, None, now, rng)
                 .await
             {
                 Ok((match_writes, match_views)) => {
@@ -199,12 +199,46 @@ impl Game {
         })
     }
 
+    /// One match containing `photo_id` for the judge (`GET /v1/users/me/matches/{photo_id}`),
+    /// from the photo's own local pool, remembered like any proposal; never a tournament and
+    /// the cadence is untouched. [`ServiceError::NotFound`] when the photo is not in a pool
+    /// or has no new partner.
+    pub async fn propose_with_photo(
+        &self,
+        judge: UserId,
+        photo_id: PhotoId,
+        now: Timestamp,
+        rng: &mut (impl Rng + ?Sized),
+    ) -> Result<MatchView, ServiceError> {
+        self.user_record(judge).await?;
+        let photo = self
+            .photo_record(&photo_id.to_string())
+            .await?
+            .filter(|photo| photo.value.competes())
+            .ok_or_else(|| ServiceError::not_found(format!("photo {photo_id}")))?
+            .value;
+        let partition = store::local_pool(&photo.category, &photo.place.id);
+        let mut pool = self
+            .pool_photos(store::LOCAL_POOL, &partition, true)
+            .await?;
+        pool.insert(photo_id, photo);
+        let (writes, mut views) = self
+            .pick_matches(judge, &pool, 1, Some(photo_id), now, rng)
+            .await?;
+        self.ports.records.commit(writes).await?;
+        views.pop().ok_or_else(|| ServiceError::NotFound {
+            code: "no_unique_matches",
+            what: format!("no new match with photo {photo_id} for you"),
+        })
+    }
+
     /// Up to `n_matches` new matches from `pool`, with the writes remembering them.
     async fn pick_matches(
         &self,
         judge: UserId,
         pool: &BTreeMap<PhotoId, PhotoRecord>,
         n_matches: u32,
+        must_include: Option<PhotoId>,
         now: Timestamp,
         rng: &mut (impl Rng + ?Sized),
     ) -> Result<(Vec<ocean::records::Write>, Vec<MatchView>), ServiceError> {
@@ -233,7 +267,7 @@ impl Game {
             judge,
             candidates: &candidates,
             history: &history,
-            must_include: None,
+            must_include,
         };
         let config = PairingConfig {
             max_matches: n_matches as usize,

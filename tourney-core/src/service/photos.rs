@@ -458,6 +458,34 @@ impl Game {
         self.photo_view(&record, now)
     }
 
+    /// A user's photos, newest first, one page. The owner sees every state; others only
+    /// ready photos (a page may then be short while `next` is set).
+    pub async fn user_photos(
+        &self,
+        owner: UserId,
+        viewer: UserId,
+        limit: u32,
+        cursor: Option<String>,
+        now: Timestamp,
+    ) -> Result<(Vec<PhotoView>, Option<String>), ServiceError> {
+        self.user_record(owner).await?;
+        let query = ocean::records::Query {
+            index: Some(store::BY_OWNER),
+            order: ocean::records::Order::Descending,
+            cursor: cursor.map(ocean::records::Cursor),
+            ..ocean::records::Query::partition(store::owner_partition(&owner.to_string()), limit)
+        };
+        let page = self.ports.records.query(&query).await?;
+        let mut photos = Vec::with_capacity(page.items.len());
+        for item in &page.items {
+            let record: PhotoRecord = store::decode(item)?;
+            if owner == viewer || record.state == PhotoState::Ready {
+                photos.push(self.photo_view(&record, now)?);
+            }
+        }
+        Ok((photos, page.next.map(|cursor| cursor.0)))
+    }
+
     pub(crate) fn photo_view(
         &self,
         record: &PhotoRecord,

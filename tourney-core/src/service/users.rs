@@ -197,6 +197,29 @@ impl Game {
         Ok(self.user_view(&stored.value, wins))
     }
 
+    /// The user holding `name` (case-insensitively), for a caller whose registration is
+    /// `ok` ([`ServiceError::Forbidden`] naming the caller's status otherwise).
+    pub async fn user_by_name(&self, caller: UserId, name: &str) -> Result<UserView, ServiceError> {
+        let caller_view = self.user(caller).await?;
+        if !caller_view.registration.is_ok() {
+            return Err(ServiceError::Forbidden {
+                message: format!(
+                    "looking users up by name needs a complete registration; yours is `{}`",
+                    caller_view.registration.as_str()
+                ),
+            });
+        }
+        let name = UserName::parse(name)?;
+        let claim: Option<Versioned<TokenRecord>> = store::get(
+            self.ports.records.as_ref(),
+            &store::name_key(&name_key(&name)),
+        )
+        .await?;
+        let claim =
+            claim.ok_or_else(|| ServiceError::not_found(format!("user {:?}", name.as_str())))?;
+        self.user(UserId::parse(&claim.value.user_id)?).await
+    }
+
     /// Whether a user name is taken (case-insensitively).
     pub async fn user_name_taken(&self, name: &str) -> Result<bool, ServiceError> {
         let name = UserName::parse(name)?;

@@ -10,9 +10,9 @@ use warp::{Filter, Reply};
 
 use crate::AppState;
 use crate::auth::authenticated;
-use crate::dto::{CreatedPhoto, NewPhotoBody, Photo, Upload, parse_location};
+use crate::dto::{CreatedPhoto, List, NewPhotoBody, Paging, Photo, Upload, parse_location};
 use crate::error::{ApiError, respond};
-use crate::filters::{json_body, with_state};
+use crate::filters::{json_body, query, with_state};
 use crate::routes::{clock, secure_rng};
 
 /// This group's routes.
@@ -27,17 +27,37 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let get = warp::path!("v1" / "photos" / String)
         .and(warp::get())
         .and(authenticated(state.clone()))
-        .and(with_state(state))
+        .and(with_state(state.clone()))
         .then(get_photo)
         .map(respond);
-    create.or(get).unify().boxed()
+    let list = warp::path!("v1" / "users" / String / "photos")
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(query::<Paging>())
+        .and(with_state(state.clone()))
+        .then(list_user_photos)
+        .map(respond);
+    let mine = warp::path!("v1" / "users" / "me" / "photos" / String)
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(with_state(state))
+        .then(my_photo)
+        .map(respond);
+    create
+        .or(get)
+        .unify()
+        .or(list)
+        .unify()
+        .or(mine)
+        .unify()
+        .boxed()
 }
 
 /// This group's OpenAPI paths.
 #[derive(OpenApi)]
 #[openapi(
-    paths(create_photo, get_photo),
-    components(schemas(CreatedPhoto, NewPhotoBody, Photo, Upload))
+    paths(create_photo, get_photo, list_user_photos, my_photo),
+    components(schemas(CreatedPhoto, NewPhotoBody, Photo, Upload, List<Photo>))
 )]
 pub(crate) struct Doc;
 
@@ -95,6 +115,85 @@ async fn get_photo(
         PhotoId::parse(&photo_id).map_err(|e| ApiError::invalid("photo_id", e.to_string()))?;
     let view = state.game.photo(photo_id, Some(viewer), clock()).await?;
     Ok(warp::reply::json(&Photo::from(view)).into_response())
+}
+
+/// Default and largest page of a user's photos.
+const PHOTOS_PAGE: (u32, u32) = (50, 200);
+
+/// A user's photos (`me` for the caller), newest first; others see only ready ones.
+#[utoipa::path(get, path = "/v1/users/{user_id}/photos", tag = "photos",
+    params(("user_id" = String, Path, description = "32 hex, or `me`"),
+        ("count" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = List<Photo>), (status = 404, body = crate::ErrorBody)))]
+async fn list_user_photos(
+    user_id: String,
+    viewer: UserId,
+    paging: Paging,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let owner = if user_id == "me" {
+        viewer
+    } else {
+        UserId::parse(&user_id).map_err(|e| ApiError::invalid("user_id", e.to_string()))?
+    };
+    let count = paging.count.unwrap_or(PHOTOS_PAGE.0);
+    if count == 0 || count > PHOTOS_PAGE.1 {
+        return Err(ApiError::invalid(
+            "count",
+            format!("count must be within [1, {}], got {count}", PHOTOS_PAGE.1),
+        ));
+    }
+    let (photos, next_cursor) = state
+        .game
+        .user_photos(owner, viewer, count, paging.cursor, clock())
+        .await?;
+    let body = List {
+        items: photos.into_iter().map(Photo::from).collect(),
+        next_cursor,
+    };
+    Ok(warp::reply::json(&body).into_response())
+}
+
+/// The caller's photo (profile photo, else the newest) at a size: a redirect to the image,
+/// 404 until one is processed.
+#[utoipa::path(get, path = "/v1/users/me/photos/{size}", tag = "photos",
+    params(("size" = String, Path, description = "small, medium, game or original")),
+    responses((status = 302, description = "to the image"), (status = 404, body = crate::ErrorBody)))]
+async fn my_photo(size: String, user: UserId, state: AppState) -> Result<Response, ApiError> {
+    let rendition = match size.as_str() {
+        "small" | "medium" | "original" => size.clone(),
+        "game" | "large" => "large".to_owned(),
+        _ => {
+            return Err(ApiError::invalid(
+                "size",
+                format!("{size:?}: use small, medium, game or original"),
+            ));
+        }
+    };
+    let me = state.game.user(user).await?;
+    let (photos, _) = state
+        .game
+        .user_photos(user, user, 50, None, clock())
+        .await?;
+    let ready = |photo: &&tourney_core::service::PhotoView| {
+        photo.state == tourney_core::service::PhotoState::Ready
+    };
+    let chosen = photos
+        .iter()
+        .filter(ready)
+        .find(|photo| me.profile_photo.as_deref() == Some(photo.id.to_string().as_str()))
+        .or_else(|| photos.iter().find(ready));
+    let url = chosen
+        .and_then(|photo| photo.urls.iter().find(|(name, _)| *name == rendition))
+        .map(|(_, url)| url.clone())
+        .ok_or_else(|| ApiError::not_found("a processed photo of yours"))?;
+    let location = warp::http::HeaderValue::from_str(&url)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("rendition url {url:?}: {e}")))?;
+    let mut response = StatusCode::FOUND.into_response();
+    response
+        .headers_mut()
+        .insert(warp::http::header::LOCATION, location);
+    Ok(response)
 }
 
 /// The public share page of a photo.

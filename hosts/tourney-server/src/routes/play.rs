@@ -37,6 +37,12 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(with_state(state.clone()))
         .then(get_matches)
         .map(respond);
+    let with_photo = warp::path!("v1" / "users" / "me" / "matches" / String)
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(with_state(state.clone()))
+        .then(get_match_with_photo)
+        .map(respond);
     let vote = warp::path!("v1" / "users" / "me" / "matches" / String)
         .and(warp::put())
         .and(authenticated(state.clone()))
@@ -65,6 +71,8 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .then(put_report)
         .map(respond);
     matches
+        .or(with_photo)
+        .unify()
         .or(vote)
         .unify()
         .or(wins)
@@ -79,7 +87,7 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 /// This group's OpenAPI paths.
 #[derive(OpenApi)]
 #[openapi(
-    paths(get_matches, put_vote, get_wins, get_tournament, put_report),
+    paths(get_matches, get_match_with_photo, put_vote, get_wins, get_tournament, put_report),
     components(schemas(Match, Matches, VoteBody, Win, List<Win>, Tournament, ReportBody))
 )]
 pub(crate) struct Doc;
@@ -111,9 +119,27 @@ async fn get_matches(
     Ok(warp::reply::json(&body).into_response())
 }
 
+/// One match containing a photo (a new pair for the caller).
+#[utoipa::path(get, path = "/v1/users/me/matches/{id}", tag = "game",
+    params(("id" = String, Path, description = "the photo id, 32 hex")),
+    responses((status = 200, body = Match), (status = 404, body = crate::ErrorBody)))]
+async fn get_match_with_photo(
+    photo_id: String,
+    judge: UserId,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let photo_id =
+        PhotoId::parse(&photo_id).map_err(|e| ApiError::invalid("photo_id", e.to_string()))?;
+    let view = state
+        .game
+        .propose_with_photo(judge, photo_id, clock(), &mut secure_rng())
+        .await?;
+    Ok(warp::reply::json(&Match::from(view)).into_response())
+}
+
 /// Votes on a match proposed to the caller: `{"winner": "a" | "b"}`. Once per match.
-#[utoipa::path(put, path = "/v1/users/me/matches/{match_id}", tag = "game",
-    params(("match_id" = String, Path, description = "64 hex")),
+#[utoipa::path(put, path = "/v1/users/me/matches/{id}", tag = "game",
+    params(("id" = String, Path, description = "the match id, 64 hex")),
     request_body = VoteBody,
     responses((status = 200, description = "recorded"), (status = 400, body = crate::ErrorBody),
         (status = 404, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody)))]

@@ -55,6 +55,12 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(with_state(state.clone()))
         .then(get_user)
         .map(respond);
+    let by_name = warp::path!("v1" / "users_by_name" / String)
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(with_state(state.clone()))
+        .then(user_by_name)
+        .map(respond);
     let name = warp::path!("v1" / "user_names" / String)
         .and(warp::get())
         .and(with_state(state))
@@ -73,6 +79,8 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .unify()
         .or(name)
         .unify()
+        .or(by_name)
+        .unify()
         .boxed()
 }
 
@@ -86,7 +94,8 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         delete_me,
         rotate_token,
         get_user,
-        user_name
+        user_name,
+        user_by_name
     ),
     components(schemas(CreatedUser, NewToken, User, UserPatch))
 )]
@@ -178,6 +187,18 @@ async fn user_name(name: String, state: AppState) -> Result<Response, ApiError> 
     } else {
         Err(ApiError::not_found(format!("user name {name:?}")).with_code("name_free"))
     }
+}
+
+/// A user by public name; the caller's registration must be `ok`.
+#[utoipa::path(get, path = "/v1/users_by_name/{name}", tag = "users",
+    params(("name" = String, Path, description = "percent-encoded user name")),
+    responses((status = 200, body = User), (status = 403, body = crate::ErrorBody),
+        (status = 404, body = crate::ErrorBody)))]
+async fn user_by_name(name: String, caller: UserId, state: AppState) -> Result<Response, ApiError> {
+    let name = percent_decode(&name)?;
+    Ok(json(&User::from(
+        state.game.user_by_name(caller, &name).await?,
+    )))
 }
 
 fn json<T: serde::Serialize>(body: &T) -> Response {
