@@ -471,6 +471,19 @@ pub fn board_page(view: BoardView) -> List<BoardEntry> {
     }
 }
 
+/// The page size a list route serves: `count` if given (1 to `max`, else 400 naming
+/// `count`), else `default`.
+pub fn page_count(count: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
+    let count = count.unwrap_or(default);
+    if count == 0 || count > max {
+        return Err(ApiError::invalid(
+            "count",
+            format!("count must be within [1, {max}], got {count}"),
+        ));
+    }
+    Ok(count)
+}
+
 /// `?count=&cursor=` of a list route.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

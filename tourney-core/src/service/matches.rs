@@ -248,10 +248,7 @@ impl Game {
                 photo_id: record.photo_id()?,
                 owner: UserId::parse(&record.owner)?,
                 media_type: record.media_type(),
-                rating: record
-                    .rating
-                    .to_photo_rating()?
-                    .aged_to(now, &self.config.rating)?,
+                rating: record.aged_rating(now, &self.config.rating)?,
                 n_games: record.wins + record.losses,
             });
         }

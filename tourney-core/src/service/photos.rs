@@ -206,6 +206,15 @@ impl PhotoRecord {
         }
     }
 
+    /// Its rating with RD aged to `now`.
+    pub(crate) fn aged_rating(
+        &self,
+        now: Timestamp,
+        settings: &crate::period::RatingSettings,
+    ) -> Result<Rating, ServiceError> {
+        Ok(self.rating.to_photo_rating()?.aged_to(now, settings)?)
+    }
+
     /// Whether it is in its pools: ready and entered.
     pub(crate) fn competes(&self) -> bool {
         self.state == PhotoState::Ready && self.enter_in_tournament

@@ -10,7 +10,9 @@ use warp::{Filter, Reply};
 
 use crate::AppState;
 use crate::auth::authenticated;
-use crate::dto::{CreatedPhoto, List, NewPhotoBody, Paging, Photo, Upload, parse_location};
+use crate::dto::{
+    CreatedPhoto, List, NewPhotoBody, Paging, Photo, Upload, page_count, parse_location,
+};
 use crate::error::{ApiError, respond};
 use crate::filters::{json_body, query, with_state};
 use crate::routes::{clock, secure_rng};
@@ -136,13 +138,7 @@ async fn list_user_photos(
     } else {
         UserId::parse(&user_id).map_err(|e| ApiError::invalid("user_id", e.to_string()))?
     };
-    let count = paging.count.unwrap_or(PHOTOS_PAGE.0);
-    if count == 0 || count > PHOTOS_PAGE.1 {
-        return Err(ApiError::invalid(
-            "count",
-            format!("count must be within [1, {}], got {count}", PHOTOS_PAGE.1),
-        ));
-    }
+    let count = page_count(paging.count, PHOTOS_PAGE.0, PHOTOS_PAGE.1)?;
     let (photos, next_cursor) = state
         .game
         .user_photos(owner, viewer, count, paging.cursor, clock())

@@ -10,7 +10,9 @@ use warp::{Filter, Reply};
 
 use crate::AppState;
 use crate::auth::authenticated;
-use crate::dto::{List, Match, Matches, Paging, ReportBody, Tournament, VoteBody, Win, rfc3339};
+use crate::dto::{
+    List, Match, Matches, Paging, ReportBody, Tournament, VoteBody, Win, page_count, rfc3339,
+};
 use crate::error::{ApiError, respond};
 use crate::filters::{json_body, query, with_state};
 use crate::routes::{clock, secure_rng};
@@ -163,13 +165,7 @@ async fn put_vote(
     params(("count" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = List<Win>)))]
 async fn get_wins(user: UserId, paging: Paging, state: AppState) -> Result<Response, ApiError> {
-    let count = paging.count.unwrap_or(WINS_PAGE.0);
-    if count == 0 || count > WINS_PAGE.1 {
-        return Err(ApiError::invalid(
-            "count",
-            format!("count must be within [1, {}], got {count}", WINS_PAGE.1),
-        ));
-    }
+    let count = page_count(paging.count, WINS_PAGE.0, WINS_PAGE.1)?;
     let (wins, next_cursor) = state.game.wins(user, count, paging.cursor).await?;
     let body = List {
         items: wins
