@@ -138,20 +138,6 @@ impl Game {
             )
             .await?;
         let mut writes = Vec::new();
-        let mut views = Vec::new();
-        let mut match_error = None;
-        if plan.n_matches > 0 {
-            match self
-                .pick_matches(judge, &pool, plan.n_matches, None, now, rng)
-                .await
-            {
-                Ok((match_writes, match_views)) => {
-                    writes.extend(match_writes);
-                    views = match_views;
-                }
-                Err(error) => match_error = Some(error),
-            }
-        }
         let tournament = match plan.tournament {
             Some(kind) => {
                 let scope_pool = self
@@ -161,6 +147,26 @@ impl Game {
             }
             None => None,
         };
+        // A due tournament its pool cannot fill yet waits; matches take its place.
+        let n_matches = if plan.tournament.is_some() && tournament.is_none() {
+            self.config.cadence.max_matches_per_response
+        } else {
+            plan.n_matches
+        };
+        let mut views = Vec::new();
+        let mut match_error = None;
+        if n_matches > 0 {
+            match self
+                .pick_matches(judge, &pool, n_matches, None, now, rng)
+                .await
+            {
+                Ok((match_writes, match_views)) => {
+                    writes.extend(match_writes);
+                    views = match_views;
+                }
+                Err(error) => match_error = Some(error),
+            }
+        }
         if views.is_empty() && tournament.is_none() {
             return Err(match_error.unwrap_or_else(|| {
                 pool_error(Error::NotEnoughPhotos {

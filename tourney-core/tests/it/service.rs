@@ -640,3 +640,33 @@ async fn the_cadence_brings_local_regional_and_global_tournaments_and_reports_sc
     let champion = game.photo(winners[14], None, at(80)).await.unwrap();
     assert_eq!((champion.wins, champion.losses), (4, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_tournament_waits_for_sixteen_photos_while_matches_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (game, _, _) = scenario(dir.path()).await;
+    let mut rng = SmallRng::seed_from_u64(4);
+    let (judge, _) = game
+        .create_user(NewUser::default(), at(41), &mut rng)
+        .await
+        .unwrap();
+    let first = game
+        .propose(judge, ProposalOptions::default(), at(42), &mut rng)
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.matches.len(), first.tournament.is_none()),
+        (10, true)
+    );
+    // The local tournament is due, but six photos cannot fill a bracket: matches instead.
+    let second = game
+        .propose(judge, ProposalOptions::default(), at(43), &mut rng)
+        .await
+        .unwrap();
+    assert!(second.tournament.is_none());
+    assert_eq!(
+        second.matches.len(),
+        5,
+        "the 15 pairs of six photos, 10 already shown"
+    );
+}
