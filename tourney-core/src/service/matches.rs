@@ -330,8 +330,7 @@ impl Game {
             }
             None => {
                 let cast = CastVote {
-                    vote_id: store::sha256_hex(format!("{judge_text}#{match_id}").as_bytes())[..32]
-                        .to_owned(),
+                    vote_id: store::vote_id(&format!("{judge_text}#{match_id}")),
                     winner: winner.to_owned(),
                     at: now.millis(),
                     sent: false,

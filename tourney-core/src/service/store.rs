@@ -109,6 +109,14 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex
 }
 
+/// A vote's id: 32 hex characters derived from what makes it unique (judge and match, or
+/// judge, tournament and bracket position), so a resent vote keeps its id.
+pub(crate) fn vote_id(unique_text: &str) -> String {
+    let mut hash = sha256_hex(unique_text.as_bytes());
+    hash.truncate(32);
+    hash
+}
+
 /// A time as a fixed-width sort key part (milliseconds, zero-padded; negative times clamp
 /// to zero).
 pub(crate) fn time_key(millis: i64) -> String {

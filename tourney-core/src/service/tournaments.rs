@@ -230,10 +230,7 @@ impl Game {
         for (position, &(left, right)) in result.games().iter().enumerate() {
             let winner = result.winners()[position];
             let event = VoteEvent {
-                vote_id: store::sha256_hex(
-                    format!("{judge_text}#{tournament_id}#{position}").as_bytes(),
-                )[..32]
-                    .to_owned(),
+                vote_id: store::vote_id(&format!("{judge_text}#{tournament_id}#{position}")),
                 judge: judge_text.clone(),
                 left: left.to_string(),
                 right: right.to_string(),

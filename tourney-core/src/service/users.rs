@@ -31,6 +31,17 @@ pub struct PlaceView {
     pub country: String,
 }
 
+impl From<ocean::places::Place> for PlaceView {
+    fn from(place: ocean::places::Place) -> Self {
+        Self {
+            id: place.id,
+            name: place.name,
+            region: place.region,
+            country: place.country,
+        }
+    }
+}
+
 /// A user as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct UserRecord {
@@ -414,12 +425,7 @@ impl Game {
                 "no known place is near enough to these coordinates",
             ));
         };
-        Ok(PlaceView {
-            id: nearby.place.id,
-            name: nearby.place.name,
-            region: nearby.place.region,
-            country: nearby.place.country,
-        })
+        Ok(nearby.place.into())
     }
 
     /// The user's place, else the configured default place.
@@ -435,12 +441,7 @@ impl Game {
                 self.config.default_place
             ),
         })?;
-        Ok(PlaceView {
-            id: place.id,
-            name: place.name,
-            region: place.region,
-            country: place.country,
-        })
+        Ok(place.into())
     }
 
     pub(crate) fn post_category_of(&self, record: &UserRecord) -> String {
