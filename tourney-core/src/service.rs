@@ -8,6 +8,7 @@
 mod boards;
 mod matches;
 mod photos;
+mod rescore;
 mod scoring;
 mod store;
 mod tournaments;
@@ -30,9 +31,10 @@ pub use matches::{MatchView, Proposal, ProposalOptions, VoteOutcome};
 pub use photos::{
     NewPhoto, NewUpload, PhotoState, PhotoView, ProcessedMedia, RENDITIONS, UploadJob,
 };
+pub use rescore::{RatingDifference, RescoreMode, RescoreReport};
 pub use scoring::ScoringReport;
 pub use tournaments::TournamentView;
-pub use users::{NewUser, PlaceView, ProfileFields, ProfilePatch, UserView};
+pub use users::{NewUser, PlaceView, ProfileFields, ProfilePatch, Role, UserView};
 
 /// The stream votes travel on from the API to the scoring worker.
 pub const VOTES_STREAM: &str = "votes";

@@ -10,8 +10,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use ocean::settings::MediaBackend;
+use tourney_core::service::{Game, RescoreMode, Role};
 use tourney_server::AppState;
-use tourney_wiring::AppSettings;
+use tourney_wiring::{AppSettings, Ports};
 use tourney_worker::Worker;
 use tracing_subscriber::filter::{LevelFilter, ParseError, Targets};
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -42,9 +43,58 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API and run a worker in-process (the default when no command is given).
     Serve(ServeArgs),
+    /// Run only the background worker (uploads, scoring) until SIGTERM or ctrl-c, beside
+    /// servers started with the worker turned off or on other machines.
+    Worker(WorkerArgs),
     /// Create demo users with generated photos and votes, so boards have content at once.
     /// Run it while the server is stopped, or beside it on the same data directory.
     SeedDemo(SeedArgs),
+    /// Create an admin (a new user with the admin role, named NAME) and print their id and
+    /// token, or give an existing user the admin role with --user.
+    CreateAdmin(CreateAdminArgs),
+    /// Replay the vote log into fresh ratings and write them over the stored ones (or only
+    /// compare with --check). Stop the workers first.
+    Rescore(RescoreArgs),
+    /// Reload the places dataset (from --csv, else the places.dataset_csv setting, else the
+    /// built-in GeoNames cities), replacing places with known ids.
+    ReindexPlaces(ReindexPlacesArgs),
+}
+
+/// Options of `worker`.
+#[derive(Debug, Args)]
+struct WorkerArgs {
+    /// Exit once there is nothing left to do instead of waiting for more.
+    #[arg(long)]
+    drain: bool,
+}
+
+/// Options of `create-admin`.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct CreateAdminArgs {
+    /// The new admin's user name (claimed like any user name).
+    #[arg(long)]
+    name: Option<String>,
+    /// Give this existing user (an id) the admin role instead.
+    #[arg(long)]
+    user: Option<String>,
+}
+
+/// Options of `rescore`.
+#[derive(Debug, Args)]
+struct RescoreArgs {
+    /// Only compare the replay with the stored ratings; exit with status 1 when they differ.
+    #[arg(long)]
+    check: bool,
+}
+
+/// Options of `reindex-places`.
+#[derive(Debug, Args)]
+struct ReindexPlacesArgs {
+    /// A places CSV: this project's `id,name,region,country,lat,lon,population` or the
+    /// first generation's `INCLUDE,Country,City,...` format.
+    #[arg(long)]
+    csv: Option<std::path::PathBuf>,
 }
 
 /// Options of `seed-demo`.
@@ -80,7 +130,11 @@ fn main() -> ExitCode {
     init_logging(cli.log_json);
     let outcome = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(&args),
+        Command::Worker(args) => worker(&args),
         Command::SeedDemo(args) => seed_demo(&args),
+        Command::CreateAdmin(args) => create_admin(args),
+        Command::Rescore(args) => rescore(&args),
+        Command::ReindexPlaces(args) => reindex_places(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -169,9 +223,42 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     })
 }
 
+/// Runs `task` on a fresh runtime over the ports and game the settings describe, as
+/// `serve` opens them.
+fn with_game<T, F>(task: impl FnOnce(Arc<AppSettings>, Ports, Game) -> F) -> anyhow::Result<T>
+where
+    F: Future<Output = anyhow::Result<T>>,
+{
+    let settings = Arc::new(AppSettings::load().context("loading settings")?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let ports = tourney_wiring::open(&settings)?;
+        tourney_wiring::load_datasets(&ports, &settings).await?;
+        let game = tourney_wiring::game(&ports, &settings)?;
+        task(settings, ports, game).await
+    })
+}
+
+/// `worker`: the worker's loop alone.
+fn worker(args: &WorkerArgs) -> anyhow::Result<()> {
+    let drain = args.drain;
+    with_game(|settings, _, game| async move {
+        let worker = Worker::new(game, Duration::from_secs(settings.app.score_interval_secs));
+        if drain {
+            let steps = worker.drain().await?;
+            tracing::info!(steps, "drained: nothing left to do");
+        } else {
+            worker.run(tourney_worker::shutdown_signal()).await;
+        }
+        Ok(())
+    })
+}
+
 /// `seed-demo`: opens the ports as `serve` does and seeds them.
 fn seed_demo(args: &SeedArgs) -> anyhow::Result<()> {
-    let settings = AppSettings::load().context("loading settings")?;
     let location = tourney_core::Coordinates::parse(&args.location)
         .with_context(|| format!("--location {:?}", args.location))?;
     let seed = args
@@ -183,14 +270,7 @@ fn seed_demo(args: &SeedArgs) -> anyhow::Result<()> {
         rounds: args.rounds,
         seed,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    runtime.block_on(async move {
-        let ports = tourney_wiring::open(&settings)?;
-        tourney_wiring::load_datasets(&ports, &settings).await?;
-        let game = tourney_wiring::game(&ports, &settings)?;
+    with_game(|settings, _, game| async move {
         let report = tourney_server::seed::seed_demo(&game, location, options).await?;
         let _ = writeln!(
             std::io::stdout(),
@@ -199,6 +279,104 @@ fn seed_demo(args: &SeedArgs) -> anyhow::Result<()> {
             report.photos,
             report.votes,
             settings.data_dir.display()
+        );
+        Ok(())
+    })
+}
+
+/// `create-admin`: a new named admin, or the role for an existing user.
+fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
+    with_game(|_, _, game| async move {
+        let mut out = std::io::stdout();
+        match (args.name, args.user) {
+            (Some(name), _) => {
+                let (user_id, token) = game
+                    .create_admin(&name, tourney_worker::now(), &mut rand::rng())
+                    .await
+                    .with_context(|| format!("creating the admin {name:?}"))?;
+                let _ = writeln!(out, "admin {name:?} created");
+                let _ = writeln!(out, "id: {user_id}");
+                let _ = writeln!(out, "token: {token}");
+                let _ = writeln!(
+                    out,
+                    "keep the token: it is shown once (sign in with it as a Bearer token)"
+                );
+            }
+            (None, Some(user)) => {
+                let user_id = tourney_core::UserId::parse(&user)
+                    .with_context(|| format!("--user {user:?} is not a user id"))?;
+                game.set_role(user_id, Role::Admin)
+                    .await
+                    .with_context(|| format!("giving user {user_id} the admin role"))?;
+                let _ = writeln!(out, "user {user_id} is an admin");
+            }
+            (None, None) => anyhow::bail!("give --name NAME or --user ID"),
+        }
+        Ok(())
+    })
+}
+
+/// `rescore`: the vote log replayed, checked or applied.
+fn rescore(args: &RescoreArgs) -> anyhow::Result<()> {
+    let mode = if args.check {
+        RescoreMode::Check
+    } else {
+        RescoreMode::Apply
+    };
+    let differing = with_game(|_, _, game| async move {
+        let report = game
+            .rescore(mode, |periods| {
+                if periods % 100 == 0 {
+                    tracing::info!(periods, "replaying the vote log");
+                }
+            })
+            .await
+            .context("replaying the vote log")?;
+        let mut out = std::io::stdout();
+        let _ = writeln!(
+            out,
+            "replayed {} periods: {} votes counted, {} skipped, {} photos",
+            report.periods, report.n_votes, report.n_skipped, report.n_photos
+        );
+        for difference in &report.differing {
+            let (r, rd, wins, losses) = difference.stored;
+            let (r2, rd2, wins2, losses2) = difference.replayed;
+            let _ = writeln!(
+                out,
+                "photo {}: stored {r:.3}/{rd:.3} {wins}-{losses}, replayed {r2:.3}/{rd2:.3} {wins2}-{losses2}",
+                difference.photo_id
+            );
+        }
+        let _ = match mode {
+            RescoreMode::Check => writeln!(
+                out,
+                "{} photos differ from the replay",
+                report.differing.len()
+            ),
+            RescoreMode::Apply => writeln!(
+                out,
+                "{} photos differed; {} records written",
+                report.differing.len(),
+                report.written
+            ),
+        };
+        Ok(mode == RescoreMode::Check && !report.differing.is_empty())
+    })?;
+    if differing {
+        anyhow::bail!("the stored ratings differ from the vote log's replay (see above)");
+    }
+    Ok(())
+}
+
+/// `reindex-places`: reload the places dataset.
+fn reindex_places(args: &ReindexPlacesArgs) -> anyhow::Result<()> {
+    with_game(|settings, ports, _| async move {
+        let (source, loaded) =
+            tourney_wiring::reindex_places(&ports, &settings, args.csv.as_deref()).await?;
+        let total = ports.places.count().await.context("counting places")?;
+        let _ = writeln!(
+            std::io::stdout(),
+            "loaded {loaded} places from {source}; {total} places stored"
         );
         Ok(())
     })

@@ -88,7 +88,7 @@ pub async fn seed_demo(
         report.photos += 1;
     }
     let worker = Worker::new(game.clone(), Duration::ZERO);
-    drain(&worker).await?;
+    worker.drain().await?;
     for n in 0..options.n_judges {
         let judge = demo_user(
             game,
@@ -110,7 +110,7 @@ pub async fn seed_demo(
             }
         }
     }
-    drain(&worker).await?;
+    worker.drain().await?;
     Ok(report)
 }
 
@@ -133,10 +133,4 @@ async fn demo_user(
         .await
         .with_context(|| format!("setting up demo user {name}"))?;
     Ok(user)
-}
-
-/// Runs the worker's step until it is idle.
-async fn drain(worker: &Worker) -> Result<()> {
-    while !worker.run_once(now()).await?.is_idle() {}
-    Ok(())
 }

@@ -190,17 +190,52 @@ pub async fn load_datasets<App>(ports: &Ports, settings: &Settings<App>) -> Resu
     else {
         return Ok(());
     };
-    let text = std::fs::read(path)
-        .with_context(|| format!("reading places.dataset_csv {}", path.display()))?;
-    let rows = ocean::places::read_first_generation_csv(text.as_slice())
-        .with_context(|| format!("parsing places.dataset_csv {}", path.display()))?;
+    let loaded = load_places_file(ports, path).await?;
+    tracing::info!(path = %path.display(), loaded, "places dataset loaded");
+    Ok(())
+}
+
+/// Reloads the places dataset into the places port, replacing places with known ids:
+/// from `csv` if given, else the `places.dataset_csv` setting, else the built-in GeoNames
+/// dataset. Returns where the places came from and how many were stored.
+pub async fn reindex_places<App>(
+    ports: &Ports,
+    settings: &Settings<App>,
+    csv: Option<&Path>,
+) -> Result<(String, usize)> {
+    let configured = match &settings.places {
+        PlacesBackend::Embedded { dataset_csv, .. } => dataset_csv.as_deref(),
+        _ => None,
+    };
+    if let Some(path) = csv.or(configured) {
+        let loaded = load_places_file(ports, path).await?;
+        return Ok((path.display().to_string(), loaded));
+    }
+    let places = EmbeddedPlaces::default_dataset().context("reading the built-in places")?;
+    let summary = ports
+        .places
+        .load(places)
+        .await
+        .context("loading the built-in places")?;
+    Ok(("the built-in GeoNames dataset".to_owned(), summary.loaded))
+}
+
+/// Loads a places CSV in either format: the first generation's (its header starts with
+/// `INCLUDE`) or this project's (`id,name,region,country,lat,lon,population`).
+async fn load_places_file(ports: &Ports, path: &Path) -> Result<usize> {
+    let text = std::fs::read(path).with_context(|| format!("reading places {}", path.display()))?;
+    let rows = if text.starts_with(b"INCLUDE") {
+        ocean::places::read_first_generation_csv(text.as_slice())
+    } else {
+        ocean::places::read_places_csv(text.as_slice())
+    }
+    .with_context(|| format!("parsing places {}", path.display()))?;
     let summary = ports
         .places
         .load(rows)
         .await
-        .with_context(|| format!("loading places.dataset_csv {}", path.display()))?;
-    tracing::info!(path = %path.display(), loaded = summary.loaded, "places dataset loaded");
-    Ok(())
+        .with_context(|| format!("loading places {}", path.display()))?;
+    Ok(summary.loaded)
 }
 
 fn not_built<T>(port: &str, backend: &impl std::fmt::Debug) -> Result<T> {

@@ -103,6 +103,16 @@ impl Worker {
         })
     }
 
+    /// Runs steps until one finds nothing to do, as a batch job or a test would, and
+    /// returns how many steps did work. Stops at the first failed step.
+    pub async fn drain(&self) -> Result<usize> {
+        let mut steps = 0;
+        while !self.run_once(now()).await?.is_idle() {
+            steps += 1;
+        }
+        Ok(steps)
+    }
+
     /// Runs steps until `stop` resolves: steps follow each other while there is work, then
     /// pause [`Worker::idle_pause`]. A stop request finishes the current step first; a
     /// failed step is logged and retried after the pause.

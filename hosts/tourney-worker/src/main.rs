@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use tourney_wiring::AppSettings;
-use tourney_worker::{Worker, now, shutdown_signal};
+use tourney_worker::{Worker, shutdown_signal};
 
 /// LocalPicTourney's background worker: processes uploads and scores votes.
 ///
@@ -42,12 +42,10 @@ async fn main() -> Result<()> {
     let worker = Worker::new(game, Duration::from_secs(settings.app.score_interval_secs));
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => worker.run(shutdown_signal()).await,
-        Command::Drain => loop {
-            let report = worker.run_once(now()).await?;
-            if report.is_idle() {
-                break;
-            }
-        },
+        Command::Drain => {
+            let steps = worker.drain().await?;
+            tracing::info!(steps, "drained: nothing left to do");
+        }
     }
     Ok(())
 }

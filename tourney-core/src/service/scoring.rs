@@ -12,7 +12,8 @@
 //!    later period's results; it gets a conflict and starts again from the checkpoint.
 //! 4. A vote id is marked with the period that scored it, so a vote resent to the stream
 //!    (a client retry after a lost answer) is skipped by later periods.
-//! 5. Only then does the checkpoint move, with compare-and-set.
+//! 5. Only then does the checkpoint move, with compare-and-set. The period's record stays,
+//!    so `rescore` can replay the log period by period.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -41,11 +42,12 @@ pub struct ScoringReport {
     pub idle: bool,
 }
 
-/// What a period covers, fixed by whoever starts it first.
+/// What a period covers, fixed by whoever starts it first. Plans are kept after the
+/// period is scored: they are the log `rescore` replays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct PeriodPlan {
-    n_records: u32,
-    at: i64,
+pub(super) struct PeriodPlan {
+    pub(super) n_records: u32,
+    pub(super) at: i64,
 }
 
 /// Which period scored a vote.
@@ -66,13 +68,13 @@ pub(crate) struct WinRecord {
 /// An owner's win and loss counts, with the period-restart data photos have.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct OwnerStats {
-    wins: u64,
-    losses: u64,
-    applied_period: Option<String>,
-    before_period: (u64, u64),
+    pub(super) wins: u64,
+    pub(super) losses: u64,
+    pub(super) applied_period: Option<String>,
+    pub(super) before_period: (u64, u64),
 }
 
-fn stats_key(user_id: &str) -> Key {
+pub(super) fn stats_key(user_id: &str) -> Key {
     Key::new(format!("u#{user_id}"), "stats")
 }
 
@@ -153,13 +155,6 @@ impl Game {
         {
             return Err(another_worker(error));
         }
-        self.ports
-            .records
-            .write(Write::Delete {
-                key: plan_key,
-                condition: ocean::records::Condition::Always,
-            })
-            .await?;
         Ok(ScoringReport {
             n_votes: votes.len(),
             n_skipped,
@@ -205,7 +200,7 @@ impl Game {
 
     /// Reads exactly `n_records` records after `after` (several reads if the backend returns
     /// short batches).
-    async fn read_exactly(
+    pub(super) async fn read_exactly(
         &self,
         after: Option<&Position>,
         n_records: u32,
@@ -243,10 +238,7 @@ impl Game {
         let mut seen = HashSet::with_capacity(records.len());
         let mut events = Vec::with_capacity(records.len());
         for record in records {
-            let event: VoteEvent =
-                serde_json::from_slice(&record.data).map_err(|e| ServiceError::Corrupt {
-                    what: format!("a vote on the stream: {e}"),
-                })?;
+            let event = decode_event(record)?;
             if seen.insert(event.vote_id.clone()) {
                 events.push(event);
             }
@@ -265,16 +257,7 @@ impl Game {
                     continue;
                 }
             }
-            let side = if event.winner_side == "left" {
-                Side::Left
-            } else {
-                Side::Right
-            };
-            votes.push(Vote::new(
-                PhotoId::parse(&event.left)?,
-                PhotoId::parse(&event.right)?,
-                side,
-            )?);
+            votes.push(vote_of(&event)?);
             fresh_events.push(event);
         }
         let n_skipped = records.len() - votes.len();
@@ -424,13 +407,34 @@ impl Game {
 }
 
 /// Writes in commits of at most [`MAX_COMMIT_WRITES`].
-fn chunks(writes: Vec<Write>) -> Vec<Vec<Write>> {
+pub(super) fn chunks(writes: Vec<Write>) -> Vec<Vec<Write>> {
     let mut chunks = Vec::with_capacity(writes.len().div_ceil(MAX_COMMIT_WRITES));
     let mut writes = writes.into_iter().peekable();
     while writes.peek().is_some() {
         chunks.push(writes.by_ref().take(MAX_COMMIT_WRITES).collect());
     }
     chunks
+}
+
+/// A vote as the stream carries it.
+pub(super) fn decode_event(record: &StreamRecord) -> Result<VoteEvent, ServiceError> {
+    serde_json::from_slice(&record.data).map_err(|e| ServiceError::Corrupt {
+        what: format!("a vote on the stream: {e}"),
+    })
+}
+
+/// The game a vote event records.
+pub(super) fn vote_of(event: &VoteEvent) -> Result<Vote, ServiceError> {
+    let side = if event.winner_side == "left" {
+        Side::Left
+    } else {
+        Side::Right
+    };
+    Ok(Vote::new(
+        PhotoId::parse(&event.left)?,
+        PhotoId::parse(&event.right)?,
+        side,
+    )?)
 }
 
 /// A conflict while scoring means another worker got there first.

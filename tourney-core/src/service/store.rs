@@ -11,7 +11,7 @@
 //! | content hash claim | `h#<sha256>` | `hash` | |
 //! | scored vote marker | `v#<vote>` | `vote` | |
 //! | win | `w#<owner>` | `<time>#<vote>` | |
-//! | rating period | `period#<stream position>` | `period` | |
+//! | rating period (kept: the vote log's periods) | `period#<stream position>` | `period` | |
 //!
 //! Bodies are JSON. Versions count writes: each write stores the read version + 1 under
 //! `Condition::VersionIs(read version)`, so concurrent writers conflict instead of losing

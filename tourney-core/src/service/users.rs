@@ -60,6 +60,21 @@ pub(crate) struct UserRecord {
     /// The judge's tournament cadence (`None`: a new judge).
     #[serde(default)]
     pub(crate) cadence: Option<StoredCadence>,
+    /// What the user may do beyond playing.
+    #[serde(default)]
+    pub(crate) role: Role,
+}
+
+/// What a user may do beyond playing. Admins are made by the command line only, never
+/// through the API.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Plays, uploads, comments.
+    #[default]
+    User,
+    /// Also moderates: the admin area and its actions.
+    Admin,
 }
 
 /// A judge's cadence as stored.
@@ -121,6 +136,8 @@ pub struct UserView {
     pub profile_photo: Option<String>,
     /// When they signed up.
     pub created_at: Timestamp,
+    /// What they may do beyond playing.
+    pub role: Role,
 }
 
 /// A profile change: every field is optional; what is absent stays as it is.
@@ -148,35 +165,72 @@ impl Game {
         now: Timestamp,
         rng: &mut (impl Rng + ?Sized),
     ) -> Result<(UserId, String), ServiceError> {
-        let user_id = UserId::generate(now, rng);
-        let token = format!("{:032x}", rng.random::<u128>());
-        let token_hash = store::sha256_hex(token.as_bytes());
-        let record = UserRecord {
-            id: user_id.to_string(),
-            token_hash: token_hash.clone(),
-            user_name: None,
-            profile: ProfileFields::default(),
-            post_category: None,
-            view_category: None,
-            place: None,
-            profile_photo: None,
-            user_agent: new_user.user_agent,
-            created_at: now.millis(),
-            deleted: false,
-            cadence: None,
-        };
-        let writes = vec![
-            store::put(store::user_key(&record.id), &record, 0)?,
-            store::put(
-                store::token_key(&token_hash),
-                &TokenRecord {
-                    user_id: record.id.clone(),
-                },
-                0,
-            )?,
-        ];
-        self.ports.records.commit(writes).await?;
+        let (user_id, token, record) = new_user_record(new_user, now, rng);
+        self.commit_new_user(&record, None).await?;
         Ok((user_id, token))
+    }
+
+    /// Creates an admin named `name` (claimed like any user name; taken -> a
+    /// [`ServiceError::Conflict`] `name_taken`) and returns their id and token. All or
+    /// nothing: no nameless user is left behind when the name is taken.
+    pub async fn create_admin(
+        &self,
+        name: &str,
+        now: Timestamp,
+        rng: &mut (impl Rng + ?Sized),
+    ) -> Result<(UserId, String), ServiceError> {
+        let name = UserName::parse(name)?;
+        let (user_id, token, mut record) = new_user_record(NewUser::default(), now, rng);
+        record.user_name = Some(name.as_str().to_owned());
+        record.role = Role::Admin;
+        match self.commit_new_user(&record, Some(&name)).await {
+            Err(ServiceError::Port(error)) if error.kind() == ocean::ErrorKind::Conflict => {
+                Err(name_taken(&name))
+            }
+            other => other.map(|()| (user_id, token)),
+        }
+    }
+
+    /// Gives an existing user `role` (idempotent).
+    pub async fn set_role(&self, user_id: UserId, role: Role) -> Result<(), ServiceError> {
+        for _ in 0..MAX_UPDATE_ATTEMPTS {
+            let stored = self.user_record(user_id).await?;
+            if stored.value.role == role {
+                return Ok(());
+            }
+            let mut record = stored.value.clone();
+            record.role = role;
+            let write = store::put(store::user_key(&record.id), &record, stored.version)?;
+            match self.ports.records.write(write).await {
+                Ok(()) => return Ok(()),
+                Err(error) if error.kind() == ocean::ErrorKind::Conflict => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ServiceError::Conflict {
+            code: "concurrent_update",
+            message: "the user kept changing; try again".to_owned(),
+        })
+    }
+
+    /// Stores a new user, their token and (if named) their name claim in one commit.
+    async fn commit_new_user(
+        &self,
+        record: &UserRecord,
+        name: Option<&UserName>,
+    ) -> Result<(), ServiceError> {
+        let owner = || TokenRecord {
+            user_id: record.id.clone(),
+        };
+        let mut writes = vec![
+            store::put(store::user_key(&record.id), record, 0)?,
+            store::put(store::token_key(&record.token_hash), &owner(), 0)?,
+        ];
+        if let Some(name) = name {
+            writes.push(store::put(store::name_key(&name_key(name)), &owner(), 0)?);
+        }
+        self.ports.records.commit(writes).await?;
+        Ok(())
     }
 
     /// The user a bearer token belongs to; [`ServiceError::Unauthorized`] for an unknown,
@@ -483,8 +537,36 @@ impl Game {
             win_loss_ratio: win_loss_ratio(wins, losses),
             profile_photo: record.profile_photo.clone(),
             created_at: Timestamp::from_millis(record.created_at),
+            role: record.role,
         }
     }
+}
+
+/// A new anonymous user: their id, token (shown once) and record (storing only the
+/// token's SHA-256). The token is 128 random bits from `rng`.
+fn new_user_record(
+    new_user: NewUser,
+    now: Timestamp,
+    rng: &mut (impl Rng + ?Sized),
+) -> (UserId, String, UserRecord) {
+    let user_id = UserId::generate(now, rng);
+    let token = format!("{:032x}", rng.random::<u128>());
+    let record = UserRecord {
+        id: user_id.to_string(),
+        token_hash: store::sha256_hex(token.as_bytes()),
+        user_name: None,
+        profile: ProfileFields::default(),
+        post_category: None,
+        view_category: None,
+        place: None,
+        profile_photo: None,
+        user_agent: new_user.user_agent,
+        created_at: now.millis(),
+        deleted: false,
+        cadence: None,
+        role: Role::User,
+    };
+    (user_id, token, record)
 }
 
 /// Which user a token or a name belongs to.

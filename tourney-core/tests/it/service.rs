@@ -17,7 +17,7 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use tourney_core::service::{
     BoardQuery, Game, GameConfig, GamePorts, MEDIA_QUEUE, NewPhoto, NewUser, PhotoState,
-    ProcessedMedia, ProfilePatch, ProposalOptions, ServiceError, UploadJob,
+    ProcessedMedia, ProfilePatch, ProposalOptions, RescoreMode, Role, ServiceError, UploadJob,
 };
 use tourney_core::{
     Coordinates, MediaType, PageSize, PhotoId, PhotoRating, RatingPeriod, Side, Timestamp, UserId,
@@ -370,6 +370,8 @@ async fn scoring_killed_after_any_number_of_port_calls_ends_as_a_clean_run() {
                 expected,
                 "crash at call {crash_at} ({mode:?})"
             );
+            let replay = game.rescore(RescoreMode::Check, |_| {}).await.unwrap();
+            assert_eq!(replay.differing, [], "crash at call {crash_at} ({mode:?})");
         }
     }
 }
@@ -666,4 +668,130 @@ async fn a_due_tournament_waits_for_sixteen_photos_while_matches_go_on() {
     assert!(second.tournament.is_none());
     // The 5 pairs never shown, then pairs shown but not judged ("no dupes, then dupes").
     assert_eq!(second.matches.len(), 10);
+}
+
+/// The scenario's votes scored three per period: several periods, each photo in several.
+async fn scored_in_small_periods(dir: &Path) -> (Game, Vec<PhotoId>, usize) {
+    let (game, _, photos) = scenario(dir).await;
+    let small_periods = Game::new(
+        game.ports().clone(),
+        GameConfig {
+            max_votes_per_period: 3,
+            ..config()
+        },
+    );
+    let n_votes = score_until_idle(&small_periods, at(50)).await;
+    (game, photos, n_votes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rescoring_the_vote_log_reproduces_the_stored_ratings_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (game, photos, n_votes) = scored_in_small_periods(dir.path()).await;
+    let mut progress = Vec::new();
+    let report = game
+        .rescore(RescoreMode::Check, |n| progress.push(n))
+        .await
+        .unwrap();
+    assert_eq!(report.n_votes, n_votes);
+    assert_eq!(report.periods, n_votes.div_ceil(3));
+    assert_eq!(progress, (1..=report.periods).collect::<Vec<_>>());
+    assert_eq!(report.n_photos, photos.len());
+    assert_eq!(report.differing, []);
+    assert_eq!(report.written, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rescore_finds_a_tampered_rating_and_applying_it_restores_the_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let (game, photos, _) = scored_in_small_periods(dir.path()).await;
+    let expected = ratings(&game, &photos).await;
+    let owner_before = game
+        .user(game.photo(photos[0], None, at(60)).await.unwrap().owner)
+        .await
+        .unwrap();
+
+    // Double-count a game behind the game's back, as a buggy worker would.
+    let records = &game.ports().records;
+    let key = ocean::records::Key::new(format!("p#{}", photos[0]), "photo");
+    let mut item = records.get(&key).await.unwrap().unwrap();
+    let mut body: serde_json::Value = serde_json::from_slice(&item.body).unwrap();
+    body["rating"]["r"] = serde_json::json!(1700.0);
+    body["wins"] = serde_json::json!(body["wins"].as_u64().unwrap() + 1);
+    item.body = serde_json::to_vec(&body).unwrap();
+    let version = item.version;
+    item.version += 1;
+    records
+        .write(ocean::records::Write::Put {
+            item,
+            condition: ocean::records::Condition::VersionIs(version),
+        })
+        .await
+        .unwrap();
+
+    let check = game.rescore(RescoreMode::Check, |_| {}).await.unwrap();
+    assert_eq!(check.differing.len(), 1, "{:?}", check.differing);
+    let difference = &check.differing[0];
+    assert_eq!(difference.photo_id, photos[0]);
+    assert!((difference.stored.0 - 1700.0).abs() < 1e-9, "{difference:?}");
+    assert_eq!(difference.stored.2, difference.replayed.2 + 1);
+
+    let applied = game.rescore(RescoreMode::Apply, |_| {}).await.unwrap();
+    assert_eq!(applied.differing, check.differing);
+    assert!(applied.written >= 1);
+    assert_eq!(ratings(&game, &photos).await, expected);
+    let again = game.rescore(RescoreMode::Check, |_| {}).await.unwrap();
+    assert_eq!(again.differing, []);
+    let owner_after = game.user(owner_before.id).await.unwrap();
+    assert_eq!(
+        (owner_after.wins, owner_after.losses),
+        (owner_before.wins, owner_before.losses)
+    );
+    // The worker goes on from the rewritten state: nothing new to score.
+    assert_eq!(score_until_idle(&game, at(70)).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rescore_of_an_empty_log_does_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let game = Game::new(open_ports(dir.path()).await, config());
+    let report = game.rescore(RescoreMode::Apply, |_| {}).await.unwrap();
+    assert_eq!(report, Default::default());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_are_created_named_in_one_step_and_roles_can_be_granted() {
+    let dir = tempfile::tempdir().unwrap();
+    let game = Game::new(open_ports(dir.path()).await, config());
+    let mut rng = SmallRng::seed_from_u64(3);
+    let (admin, token) = game
+        .create_admin("Moderator", at(0), &mut rng)
+        .await
+        .unwrap();
+    assert_eq!(game.authenticate(&token, None).await.unwrap(), admin);
+    let view = game.user(admin).await.unwrap();
+    assert_eq!(view.role, Role::Admin);
+    assert_eq!(view.user_name.as_deref(), Some("Moderator"));
+    assert!(game.user_name_taken("moderator").await.unwrap());
+
+    let taken = game.create_admin("MODERATOR", at(1), &mut rng).await;
+    assert!(
+        matches!(
+            taken,
+            Err(ServiceError::Conflict {
+                code: "name_taken",
+                ..
+            })
+        ),
+        "{taken:?}"
+    );
+
+    let (player, _) = game
+        .create_user(NewUser::default(), at(2), &mut rng)
+        .await
+        .unwrap();
+    assert_eq!(game.user(player).await.unwrap().role, Role::User);
+    game.set_role(player, Role::Admin).await.unwrap();
+    game.set_role(player, Role::Admin).await.unwrap();
+    assert_eq!(game.user(player).await.unwrap().role, Role::Admin);
 }

@@ -45,3 +45,56 @@ fn a_backend_not_built_in_is_refused_naming_its_setting() {
     let error = tourney_wiring::open(&settings).unwrap_err().to_string();
     assert!(error.starts_with("records.backend: "), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reindex_places_reads_either_csv_format_or_the_built_in_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings_in(dir.path());
+    settings.places = ocean::settings::PlacesBackend::Embedded {
+        load_default_dataset: false,
+        dataset_csv: None,
+    };
+    let ports = tourney_wiring::open(&settings).expect("open");
+    assert_eq!(ports.places.count().await.unwrap(), 0);
+
+    let ours = dir.path().join("ours.csv");
+    std::fs::write(
+        &ours,
+        "id,name,region,country,lat,lon,population\nx1,Xville,CA,us,34.0,-118.0,\n",
+    )
+    .unwrap();
+    let (source, loaded) = tourney_wiring::reindex_places(&ports, &settings, Some(&ours))
+        .await
+        .unwrap();
+    assert_eq!((source.ends_with("ours.csv"), loaded), (true, 1));
+    assert_eq!(
+        ports.places.get("x1").await.unwrap().unwrap().name,
+        "Xville"
+    );
+
+    let first_generation = dir.path().join("first.csv");
+    std::fs::write(
+        &first_generation,
+        "INCLUDE,Country,City,AccentCity,Region,Population,Latitude,Longitude,uuid,notes\n\
+         t,US,yville,Yville,CA,1200,35.0,-119.0,y1,\n\
+         f,US,zville,Zville,CA,1200,36.0,-119.0,z1,\n",
+    )
+    .unwrap();
+    let (_, loaded) = tourney_wiring::reindex_places(&ports, &settings, Some(&first_generation))
+        .await
+        .unwrap();
+    assert_eq!(loaded, 1, "only INCLUDE=t rows");
+    assert_eq!(ports.places.count().await.unwrap(), 2);
+
+    let (source, loaded) = tourney_wiring::reindex_places(&ports, &settings, None)
+        .await
+        .unwrap();
+    assert!(source.contains("built-in"), "{source}");
+    assert!(loaded > 30_000, "{loaded}");
+
+    let missing = dir.path().join("missing.csv");
+    let error = tourney_wiring::reindex_places(&ports, &settings, Some(&missing))
+        .await
+        .unwrap_err();
+    assert!(format!("{error:#}").contains("missing.csv"), "{error:#}");
+}

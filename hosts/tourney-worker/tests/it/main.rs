@@ -140,3 +140,23 @@ async fn the_step_processes_uploads_until_idle() {
     );
     assert_eq!(state_of(&game, duplicate).await.0, PhotoState::Duplicate);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drain_runs_steps_until_nothing_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let game = game_in(dir.path()).await;
+    let mut rng = SmallRng::seed_from_u64(2);
+    let worker = Worker::new(game.clone(), Duration::from_millis(10));
+    assert_eq!(worker.drain().await.unwrap(), 0, "nothing to do");
+
+    let mut uploads = Vec::new();
+    for n in 0..12 {
+        let jpeg = tourney_media::generate_demo_image(100 + n, 320, 240);
+        uploads.push(upload(&game, jpeg, "image/jpeg", &mut rng).await);
+    }
+    // Ten uploads per step: two steps did work.
+    assert_eq!(worker.drain().await.unwrap(), 2);
+    for uploaded in uploads {
+        assert_eq!(state_of(&game, uploaded).await.0, PhotoState::Ready);
+    }
+}

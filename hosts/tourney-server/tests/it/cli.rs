@@ -1,0 +1,127 @@
+//! The `tourney-server` binary's maintenance commands, run as a user would: each in its own
+//! process over one data directory.
+
+use std::process::{Command, Output};
+
+/// Runs the binary with `args` over `data_dir`; returns its output.
+fn run(data_dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tourney-server"))
+        .args(args)
+        .env("OCEAN__DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run tourney-server")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn every_command_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = run(dir.path(), &["--help"]);
+    assert!(top.status.success(), "{}", stderr(&top));
+    for (command, option) in [
+        ("serve", "--listen"),
+        ("worker", "--drain"),
+        ("seed-demo", "--users"),
+        ("create-admin", "--name"),
+        ("rescore", "--check"),
+        ("reindex-places", "--csv"),
+    ] {
+        assert!(stdout(&top).contains(command), "{command} in --help");
+        let help = run(dir.path(), &[command, "--help"]);
+        assert!(help.status.success(), "{command}: {}", stderr(&help));
+        assert!(
+            stdout(&help).contains(option),
+            "{command} --help: {}",
+            stdout(&help)
+        );
+    }
+}
+
+#[test]
+fn seed_drain_rescore_admin_and_places_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+
+    let seeded = run(
+        &data,
+        &[
+            "seed-demo",
+            "--users",
+            "6",
+            "--judges",
+            "2",
+            "--rounds",
+            "1",
+            "--seed",
+            "5",
+        ],
+    );
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    assert!(
+        stdout(&seeded).starts_with("seeded 8 users, 6 photos, "),
+        "{}",
+        stdout(&seeded)
+    );
+
+    let drained = run(&data, &["worker", "--drain"]);
+    assert!(drained.status.success(), "{}", stderr(&drained));
+
+    let check = run(&data, &["rescore", "--check"]);
+    assert!(
+        check.status.success(),
+        "{}{}",
+        stdout(&check),
+        stderr(&check)
+    );
+    let text = stdout(&check);
+    assert!(text.contains("0 photos differ from the replay"), "{text}");
+    let counted: u32 = text
+        .split_once(" periods: ")
+        .and_then(|(_, rest)| rest.split_once(' '))
+        .and_then(|(votes, _)| votes.parse().ok())
+        .expect("a vote count");
+    assert!(counted > 0, "the seeded votes were replayed: {text}");
+    let applied = run(&data, &["rescore"]);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    assert!(
+        stdout(&applied).contains("0 photos differed; 0 records written"),
+        "{}",
+        stdout(&applied)
+    );
+
+    let admin = run(&data, &["create-admin", "--name", "Boss"]);
+    assert!(admin.status.success(), "{}", stderr(&admin));
+    let text = stdout(&admin);
+    let token = text
+        .lines()
+        .find_map(|line| line.strip_prefix("token: "))
+        .expect("a token line");
+    assert_eq!(token.len(), 32, "{text}");
+    let again = run(&data, &["create-admin", "--name", "boss"]);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("taken"), "{}", stderr(&again));
+    let neither = run(&data, &["create-admin"]);
+    assert!(!neither.status.success(), "--name or --user is required");
+
+    let csv = dir.path().join("places.csv");
+    std::fs::write(
+        &csv,
+        "id,name,region,country,lat,lon,population\nq1,Quietville,CA,us,35.5,-117.5,12\n",
+    )
+    .unwrap();
+    let places = run(&data, &["reindex-places", "--csv", csv.to_str().unwrap()]);
+    assert!(places.status.success(), "{}", stderr(&places));
+    assert!(
+        stdout(&places).starts_with("loaded 1 places from "),
+        "{}",
+        stdout(&places)
+    );
+}
