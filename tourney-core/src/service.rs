@@ -11,12 +11,13 @@ mod photos;
 mod rescore;
 mod scoring;
 mod store;
+mod tags;
 mod tournaments;
 mod users;
 
 use std::sync::Arc;
 
-use ocean::{JobQueue, Media, Places, Records, Stream};
+use ocean::{JobQueue, Media, Places, Records, Search, Stream};
 
 use crate::bracket::SeedingMethod;
 use crate::cadence::CadenceConfig;
@@ -33,6 +34,7 @@ pub use photos::{
 };
 pub use rescore::{RatingDifference, RescoreMode, RescoreReport};
 pub use scoring::ScoringReport;
+pub use tags::{MAX_TAG_HITS, MAX_TAGS_PER_PHOTO, ReindexReport, TagHit};
 pub use tournaments::TournamentView;
 pub use users::{NewUser, PlaceView, ProfileFields, ProfilePatch, Role, UserView};
 
@@ -128,6 +130,8 @@ pub struct GamePorts {
     pub queue: Arc<dyn JobQueue>,
     /// Nearest place for coordinates.
     pub places: Arc<dyn Places>,
+    /// Tag search.
+    pub search: Arc<dyn Search>,
 }
 
 /// The game's rules as configured.

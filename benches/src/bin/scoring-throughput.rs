@@ -11,8 +11,8 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use ocean::places::Place;
 use ocean_embedded::{
-    EmbeddedMedia, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords, EmbeddedStream, MediaOptions,
-    PlacesOptions, QueueOptions,
+    EmbeddedMedia, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords, EmbeddedSearch, EmbeddedStream,
+    MediaOptions, PlacesOptions, QueueOptions,
 };
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -43,6 +43,7 @@ async fn main() -> Result<()> {
             set_as_profile_photo: false,
             location: None,
             is_test: false,
+            tags: Vec::new(),
         };
         let created = game.create_photo(owner, new_photo, now, &mut rng).await?;
         let ready = ProcessedMedia::Ready {
@@ -112,6 +113,7 @@ async fn game_in(dir: &std::path::Path) -> Result<Game> {
         stream: Arc::new(EmbeddedStream::open(dir)?),
         queue: Arc::new(EmbeddedQueue::open(dir, QueueOptions { max_receives: 5 })?),
         places: Arc::new(places),
+        search: Arc::new(EmbeddedSearch::open(dir)?),
     };
     let config = GameConfig {
         default_place: "la".to_owned(),

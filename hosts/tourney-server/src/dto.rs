@@ -187,7 +187,8 @@ pub struct NewPhotoBody {
     pub enter_in_tournament: Option<bool>,
     /// Whether it becomes the profile photo once ready (default false).
     pub set_as_profile_photo: Option<bool>,
-    /// Tags (kept for the tags issue; not indexed yet).
+    /// Tags as typed (at most 20, each 1-50 characters, no '/'; duplicates in any case are
+    /// dropped).
     pub tags: Option<Vec<String>>,
     /// Where it was taken (default: the user's place).
     #[schema(value_type = Object)]
@@ -289,6 +290,8 @@ pub struct Photo {
     pub url_large: Option<String>,
     /// The original upload.
     pub url_original: Option<String>,
+    /// Tags as first typed.
+    pub tags: Vec<String>,
     /// Creation time (RFC 3339).
     pub created_at: String,
 }
@@ -325,6 +328,7 @@ impl From<PhotoView> for Photo {
             url_medium: url("medium"),
             url_large: url("large"),
             url_original: url("original"),
+            tags: photo.tags.clone(),
             created_at: rfc3339(photo.created_at),
         }
     }
@@ -430,6 +434,27 @@ pub struct List<T: ToSchema> {
     pub items: Vec<T>,
     /// Pass as `?cursor=` for the next page; null at the end.
     pub next_cursor: Option<String>,
+}
+
+/// A tag found by search.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagHit {
+    /// The tag as first typed.
+    pub tag: String,
+    /// Its best photo.
+    pub cover_photo: Photo,
+    /// How many competing photos carry it.
+    pub n_photos: usize,
+}
+
+impl From<tourney_core::service::TagHit> for TagHit {
+    fn from(hit: tourney_core::service::TagHit) -> Self {
+        Self {
+            tag: hit.tag,
+            cover_photo: hit.cover.into(),
+            n_photos: hit.n_photos,
+        }
+    }
 }
 
 /// A board entry.

@@ -156,9 +156,27 @@ where
     Ok(bytes)
 }
 
+/// Decodes a percent-encoded path segment as UTF-8 (names and tags may hold any script and
+/// emoji); [`ApiError::invalid`] naming `field` otherwise.
+pub(crate) fn percent_decode(field: &'static str, segment: &str) -> Result<String, ApiError> {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .map(|text| text.into_owned())
+        .map_err(|_| ApiError::invalid(field, "not valid percent-encoded UTF-8"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segments_are_percent_decoded() {
+        assert_eq!(
+            percent_decode("name", "Ali%20%F0%9F%A6%8A").unwrap(),
+            "Ali 🦊"
+        );
+        assert!(percent_decode("tag", "%ff").is_err(), "not UTF-8");
+    }
 
     #[test]
     fn json_content_type_allows_parameters_and_case() {

@@ -58,6 +58,9 @@ enum Command {
     /// Reload the places dataset (from --csv, else the places.dataset_csv setting, else the
     /// built-in GeoNames cities), replacing places with known ids.
     ReindexPlaces(ReindexPlacesArgs),
+    /// Rebuild every tag's photo list and the tag search index from the photos (after
+    /// moving the search backend, or to repair it). Idempotent.
+    ReindexSearch,
 }
 
 /// Options of `worker`.
@@ -135,6 +138,7 @@ fn main() -> ExitCode {
         Command::CreateAdmin(args) => create_admin(args),
         Command::Rescore(args) => rescore(&args),
         Command::ReindexPlaces(args) => reindex_places(&args),
+        Command::ReindexSearch => reindex_search(),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -377,6 +381,24 @@ fn reindex_places(args: &ReindexPlacesArgs) -> anyhow::Result<()> {
         let _ = writeln!(
             std::io::stdout(),
             "loaded {loaded} places from {source}; {total} places stored"
+        );
+        Ok(())
+    })
+}
+
+/// `reindex-search`: tag lists and the search index rebuilt from the photos.
+fn reindex_search() -> anyhow::Result<()> {
+    with_game(|_, _, game| async move {
+        let report = game
+            .reindex_search(|photos| tracing::info!(photos, "reindexing tags"))
+            .await
+            .context("reindexing tags")?;
+        let _ = writeln!(
+            std::io::stdout(),
+            "reindexed {} photos: {} tag memberships, {} tags",
+            report.photos,
+            report.memberships,
+            report.tags
         );
         Ok(())
     })

@@ -73,6 +73,7 @@ pub async fn seed_demo(
             set_as_profile_photo: false,
             location: None,
             is_test: false,
+            tags: demo_tags(&mut rng),
         };
         let created = game.create_photo(user, new_photo, now(), &mut rng).await?;
         let key = ObjectKey::parse(&format!("photos/{}/original", created.photo_id))?;
@@ -133,4 +134,22 @@ async fn demo_user(
         .await
         .with_context(|| format!("setting up demo user {name}"))?;
     Ok(user)
+}
+
+/// One to three tags from a small list, so tag boards, tag matches and search have content.
+fn demo_tags(rng: &mut StdRng) -> Vec<String> {
+    const TAGS: [&str; 8] = [
+        "Sunset",
+        "HANDinHAND",
+        "TheHandover",
+        "GottaHandItToYou",
+        "Portrait",
+        "Golden hour",
+        "Street",
+        "Blue",
+    ];
+    let n = rng.random_range(1..=3);
+    (0..n)
+        .map(|_| TAGS[rng.random_range(0..TAGS.len())].to_owned())
+        .collect()
 }

@@ -161,6 +161,7 @@ pub fn game(ports: &Ports, settings: &AppSettings) -> Result<Game> {
         stream: Arc::clone(&ports.stream),
         queue: Arc::clone(&ports.queue),
         places: Arc::clone(&ports.places),
+        search: Arc::clone(&ports.search),
     };
     Ok(Game::new(game_ports, config))
 }

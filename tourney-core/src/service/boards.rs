@@ -47,13 +47,7 @@ impl Game {
         now: Timestamp,
     ) -> Result<BoardView, ServiceError> {
         let category = Category::parse(&query.category, &self.config.categories)?;
-        let (now, cursor) = match query.cursor.as_deref() {
-            Some(text) => {
-                let (at, cursor) = parse_cursor(text)?;
-                (at, Some(cursor))
-            }
-            None => (now, None),
-        };
+        let (now, cursor) = read_cursor(query.cursor.as_deref(), now)?;
         let (index, partition) = match &query.place_id {
             Some(place_id) => (
                 store::LOCAL_POOL,
@@ -64,6 +58,19 @@ impl Game {
         let records = self
             .window_photos(index, &partition, query.window, now)
             .await?;
+        self.board_page(&records, query.window, query.count, cursor.as_ref(), now)
+    }
+
+    /// One page of the board `records` make in `window` at `now`, after `cursor`; its
+    /// next cursor carries `now`, so later pages rank the board as it stood then.
+    pub(crate) fn board_page(
+        &self,
+        records: &[PhotoRecord],
+        window: Window,
+        count: PageSize,
+        cursor: Option<&Cursor>,
+        now: Timestamp,
+    ) -> Result<BoardView, ServiceError> {
         let photos: Vec<BoardPhoto> = records
             .iter()
             .map(|record| {
@@ -75,8 +82,8 @@ impl Game {
                 })
             })
             .collect::<Result<_, ServiceError>>()?;
-        let board = rank_board(&photos, query.window, now, &self.config.leaderboard)?;
-        let page = page(&board, cursor.as_ref(), query.count);
+        let board = rank_board(&photos, window, now, &self.config.leaderboard)?;
+        let page = page(&board, cursor, count);
         let first_rank = page.entries.first().map_or(0, |first| {
             board
                 .iter()
@@ -143,12 +150,19 @@ impl Game {
     }
 }
 
-/// Reads a board cursor: the first page's instant (hex milliseconds), a dot, the board
-/// position.
-fn parse_cursor(text: &str) -> Result<(Timestamp, Cursor), ServiceError> {
+/// The instant a board page is ranked at and where it starts: `now` and the top without a
+/// cursor; the first page's instant and the position with one. A cursor that does not
+/// parse is [`ServiceError::Invalid`] naming `cursor`.
+pub(crate) fn read_cursor(
+    text: Option<&str>,
+    now: Timestamp,
+) -> Result<(Timestamp, Option<Cursor>), ServiceError> {
+    let Some(text) = text else {
+        return Ok((now, None));
+    };
     let invalid = || ServiceError::invalid("cursor", format!("{text:?} is not a board cursor"));
     let (at, position) = text.split_once('.').ok_or_else(invalid)?;
     let at = i64::from_str_radix(at, 16).map_err(|_| invalid())?;
     let position = Cursor::parse(position).map_err(|_| invalid())?;
-    Ok((Timestamp::from_millis(at), position))
+    Ok((Timestamp::from_millis(at), Some(position)))
 }

@@ -239,7 +239,7 @@ impl Game {
     }
 
     /// Up to `n_matches` new matches from `pool`, with the writes remembering them.
-    async fn pick_matches(
+    pub(crate) async fn pick_matches(
         &self,
         judge: UserId,
         pool: &BTreeMap<PhotoId, PhotoRecord>,

@@ -56,6 +56,9 @@ pub struct NewPhoto {
     pub location: Option<Coordinates>,
     /// Marks a test photo (only matched for judges asking for test photos).
     pub is_test: bool,
+    /// Tags as typed (at most [`crate::service::MAX_TAGS_PER_PHOTO`]; duplicates in any
+    /// case are dropped).
+    pub tags: Vec<String>,
 }
 
 /// A created entry and where to upload its content.
@@ -122,6 +125,8 @@ pub struct PhotoView {
     pub provisional: bool,
     /// Rendition URLs (`small`, `medium`, `large`, `original`), once ready.
     pub urls: Vec<(&'static str, String)>,
+    /// Its tags, as first typed.
+    pub tags: Vec<String>,
     /// When it was created.
     pub created_at: Timestamp,
 }
@@ -149,6 +154,9 @@ pub(crate) struct PhotoRecord {
     /// a period re-run after a crash recomputes from the same start.
     pub(crate) applied_period: Option<String>,
     pub(crate) before_period: Option<PeriodStart>,
+    /// Tags as first typed.
+    #[serde(default)]
+    pub(crate) tags: Vec<String>,
 }
 
 /// A rating as stored: r, RD, sigma, and when it was last rated.
@@ -279,6 +287,7 @@ impl Game {
         };
         Category::parse(&category, &self.config.categories)?;
         check_content_type(new_photo.media_type, &new_photo.content_type)?;
+        let tags = crate::service::tags::parse_tags(&new_photo.tags)?;
         let place = match new_photo.location {
             Some(location) => self.resolve_place(location).await?,
             None => self.place_of(&owner_record).await?,
@@ -303,6 +312,7 @@ impl Game {
             content_hash: None,
             applied_period: None,
             before_period: None,
+            tags,
         };
         let upload = self.ports.media.presign_upload(&UploadRequest {
             key: original_key(&record.id)?,
@@ -392,6 +402,8 @@ impl Game {
             stored.value.state,
             PhotoState::PendingUpload | PhotoState::Processing
         ) {
+            // A retried job after a crash past the write: finish what follows it.
+            self.after_processing(&stored.value).await?;
             return Ok(stored.value.state);
         }
         let mut record = stored.value;
@@ -443,10 +455,23 @@ impl Game {
                 stored.version,
             ))
             .await?;
-        if record.state == PhotoState::Ready && record.set_as_profile_photo {
-            self.set_profile_photo(&record).await?;
-        }
+        self.after_processing(&record).await?;
         Ok(record.state)
+    }
+
+    /// What follows a photo becoming ready: the profile photo if asked, its tags in their
+    /// pools and the search index. Idempotent.
+    async fn after_processing(&self, record: &PhotoRecord) -> Result<(), ServiceError> {
+        if record.state != PhotoState::Ready {
+            return Ok(());
+        }
+        if record.set_as_profile_photo {
+            self.set_profile_photo(record).await?;
+        }
+        if record.competes() {
+            self.index_tags(record).await?;
+        }
+        Ok(())
     }
 
     /// A photo as the API shows it, RD aged to `now`. Only the owner sees a photo that is
@@ -531,6 +556,7 @@ impl Game {
             losses: record.losses,
             provisional: rating.deviation() > self.config.leaderboard.provisional_rd_threshold,
             urls,
+            tags: record.tags.clone(),
             created_at: Timestamp::from_millis(record.created_at),
         })
     }
@@ -547,6 +573,9 @@ impl Game {
         for _ in 0..3 {
             let stored = self.user_record(owner).await?;
             let mut record = stored.value;
+            if record.profile_photo.as_deref() == Some(photo.id.as_str()) {
+                return Ok(());
+            }
             record.profile_photo = Some(photo.id.clone());
             let write = store::put(store::user_key(&record.id), &record, stored.version)?;
             match self.ports.records.write(write).await {

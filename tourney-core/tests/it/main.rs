@@ -5,3 +5,4 @@ mod bracket;
 mod leaderboard;
 mod pairing;
 mod service;
+mod tags;

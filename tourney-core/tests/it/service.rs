@@ -10,8 +10,8 @@ use ocean::places::Place;
 use ocean::{Places, Records, Stream};
 use ocean_conformance::faulty::{FaultMode, FaultPlan, Faulty};
 use ocean_embedded::{
-    EmbeddedMedia, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords, EmbeddedStream, MediaOptions,
-    PlacesOptions, QueueOptions,
+    EmbeddedMedia, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords, EmbeddedSearch, EmbeddedStream,
+    MediaOptions, PlacesOptions, QueueOptions,
 };
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -26,12 +26,12 @@ use tourney_core::{
 
 const T0: i64 = 1_800_000_000_000;
 
-fn at(seconds: i64) -> Timestamp {
+pub(crate) fn at(seconds: i64) -> Timestamp {
     Timestamp::from_millis(T0 + seconds * 1000)
 }
 
 /// Ports in `dir`, with a two-place dataset.
-async fn open_ports(dir: &Path) -> GamePorts {
+pub(crate) async fn open_ports(dir: &Path) -> GamePorts {
     let places = EmbeddedPlaces::open(
         dir,
         PlacesOptions {
@@ -67,10 +67,11 @@ async fn open_ports(dir: &Path) -> GamePorts {
         stream: Arc::new(EmbeddedStream::open(dir).unwrap()),
         queue: Arc::new(EmbeddedQueue::open(dir, QueueOptions { max_receives: 5 }).unwrap()),
         places: Arc::new(places),
+        search: Arc::new(EmbeddedSearch::open(dir).unwrap()),
     }
 }
 
-fn config() -> GameConfig {
+pub(crate) fn config() -> GameConfig {
     GameConfig {
         default_place: "la".to_owned(),
         ..GameConfig::default()
@@ -85,6 +86,18 @@ async fn ready_photo(
     now: Timestamp,
     rng: &mut SmallRng,
 ) -> PhotoId {
+    ready_tagged_photo(game, owner, n, &[], now, rng).await
+}
+
+/// Uploads and processes one photo carrying `tags` for `owner`.
+pub(crate) async fn ready_tagged_photo(
+    game: &Game,
+    owner: UserId,
+    n: u64,
+    tags: &[&str],
+    now: Timestamp,
+    rng: &mut SmallRng,
+) -> PhotoId {
     let new_photo = NewPhoto {
         category: None,
         media_type: MediaType::Photo,
@@ -93,6 +106,7 @@ async fn ready_photo(
         set_as_profile_photo: false,
         location: None,
         is_test: false,
+        tags: tags.iter().map(|tag| (*tag).to_owned()).collect(),
     };
     let created = game.create_photo(owner, new_photo, now, rng).await.unwrap();
     let original = format!("photos/{}/original", created.photo_id);
@@ -733,7 +747,10 @@ async fn rescore_finds_a_tampered_rating_and_applying_it_restores_the_replay() {
     assert_eq!(check.differing.len(), 1, "{:?}", check.differing);
     let difference = &check.differing[0];
     assert_eq!(difference.photo_id, photos[0]);
-    assert!((difference.stored.0 - 1700.0).abs() < 1e-9, "{difference:?}");
+    assert!(
+        (difference.stored.0 - 1700.0).abs() < 1e-9,
+        "{difference:?}"
+    );
     assert_eq!(difference.stored.2, difference.replayed.2 + 1);
 
     let applied = game.rescore(RescoreMode::Apply, |_| {}).await.unwrap();

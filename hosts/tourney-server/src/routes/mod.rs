@@ -15,6 +15,7 @@ mod ops;
 mod photos;
 mod play;
 mod service;
+mod tags;
 mod users;
 
 use utoipa::OpenApi;
@@ -81,12 +82,16 @@ pub const SERVED_ROUTES: &[ServedRoute] = &[
     route("GET", "/v1/users/{user_id}/photos", "photos"),
     route("GET", "/v1/users/me/photos/{size}", "photos"),
     route("GET", "/v1/users/me/matches", "play"),
+    route("GET", "/v1/users/me/tag_matches/{tag}", "play"),
     route("GET", "/v1/users/me/matches/{id}", "play"),
     route("PUT", "/v1/users/me/matches/{id}", "play"),
     route("GET", "/v1/users/me/wins", "play"),
     route("GET", "/v1/users/me/tournaments/{tournament_id}", "play"),
     route("PUT", "/v1/users/me/tournaments/{tournament_id}", "play"),
     route("GET", "/v1/leaderboards/{category}/{place}", "boards"),
+    route("GET", "/v1/tags/search/{category}/{term}", "tags"),
+    route("GET", "/v1/tags/{category}/{tag}", "tags"),
+    route("PUT", "/v1/tags/{tag}/{photo_id}", "tags"),
     tail_route("PUT", "/media/upload/{key}", "media"),
     tail_route("GET", "/media/{key}", "media"),
     route("GET", "/openapi.json", "docs"),
@@ -109,6 +114,8 @@ pub(crate) fn all(state: AppState) -> BoxedFilter<(Response,)> {
         .or(play::routes(state.clone()))
         .unify()
         .or(boards::routes(state.clone()))
+        .unify()
+        .or(tags::routes(state.clone()))
         .unify()
         .or(media::routes(state))
         .unify()
@@ -138,6 +145,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         photos::Doc::openapi(),
         play::Doc::openapi(),
         boards::Doc::openapi(),
+        tags::Doc::openapi(),
         media::Doc::openapi(),
         docs::Doc::openapi(),
     ] {

@@ -91,6 +91,7 @@ async fn create_photo(
         set_as_profile_photo: body.set_as_profile_photo.unwrap_or(false),
         location,
         is_test: body.is_test.unwrap_or(false),
+        tags: body.tags.unwrap_or_default(),
     };
     let created = state
         .game

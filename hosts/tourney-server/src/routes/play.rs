@@ -14,7 +14,7 @@ use crate::dto::{
     List, Match, Matches, Paging, ReportBody, Tournament, VoteBody, Win, page_count, rfc3339,
 };
 use crate::error::{ApiError, respond};
-use crate::filters::{json_body, query, with_state};
+use crate::filters::{json_body, percent_decode, query, with_state};
 use crate::routes::{clock, secure_rng};
 
 /// `GET /v1/users/me/matches` query.
@@ -38,6 +38,12 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(query::<MatchesQuery>())
         .and(with_state(state.clone()))
         .then(get_matches)
+        .map(respond);
+    let tag_matches = warp::path!("v1" / "users" / "me" / "tag_matches" / String)
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(with_state(state.clone()))
+        .then(get_tag_matches)
         .map(respond);
     let with_photo = warp::path!("v1" / "users" / "me" / "matches" / String)
         .and(warp::get())
@@ -73,6 +79,8 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .then(put_report)
         .map(respond);
     matches
+        .or(tag_matches)
+        .unify()
         .or(with_photo)
         .unify()
         .or(vote)
@@ -89,7 +97,7 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 /// This group's OpenAPI paths.
 #[derive(OpenApi)]
 #[openapi(
-    paths(get_matches, get_match_with_photo, put_vote, get_wins, get_tournament, put_report),
+    paths(get_matches, get_tag_matches, get_match_with_photo, put_vote, get_wins, get_tournament, put_report),
     components(schemas(Match, Matches, VoteBody, Win, List<Win>, Tournament, ReportBody))
 )]
 pub(crate) struct Doc;
@@ -117,6 +125,29 @@ async fn get_matches(
     let body = Matches {
         matches: proposal.matches.into_iter().map(Match::from).collect(),
         tournament: proposal.tournament.map(Tournament::from),
+    };
+    Ok(warp::reply::json(&body).into_response())
+}
+
+/// Up to 10 matches among the photos carrying a tag in the caller's view category; never a
+/// tournament, and the tournament cadence is untouched.
+#[utoipa::path(get, path = "/v1/users/me/tag_matches/{tag}", tag = "game",
+    params(("tag" = String, Path, description = "percent-encoded; any case")),
+    responses((status = 200, body = Matches),
+        (status = 404, body = crate::ErrorBody, description = "not_enough_photos or no_unique_matches")))]
+async fn get_tag_matches(
+    tag: String,
+    judge: UserId,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let tag = percent_decode("tag", &tag)?;
+    let matches = state
+        .game
+        .propose_tagged(judge, &tag, clock(), &mut secure_rng())
+        .await?;
+    let body = Matches {
+        matches: matches.into_iter().map(Match::from).collect(),
+        tournament: None,
     };
     Ok(warp::reply::json(&body).into_response())
 }

@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::auth::authenticated;
 use crate::dto::{CreatedUser, NewToken, User, UserPatch, parse_location};
 use crate::error::{ApiError, respond};
-use crate::filters::{json_body, with_state};
+use crate::filters::{json_body, percent_decode, with_state};
 use crate::routes::{clock, secure_rng};
 
 /// This group's routes.
@@ -181,7 +181,7 @@ async fn rotate_token(user: UserId, state: AppState) -> Result<Response, ApiErro
     params(("name" = String, Path, description = "percent-encoded user name")),
     responses((status = 204), (status = 404, body = crate::ErrorBody)))]
 async fn user_name(name: String, state: AppState) -> Result<Response, ApiError> {
-    let name = percent_decode(&name)?;
+    let name = percent_decode("name", &name)?;
     if state.game.user_name_taken(&name).await? {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
@@ -195,7 +195,7 @@ async fn user_name(name: String, state: AppState) -> Result<Response, ApiError> 
     responses((status = 200, body = User), (status = 403, body = crate::ErrorBody),
         (status = 404, body = crate::ErrorBody)))]
 async fn user_by_name(name: String, caller: UserId, state: AppState) -> Result<Response, ApiError> {
-    let name = percent_decode(&name)?;
+    let name = percent_decode("name", &name)?;
     Ok(json(&User::from(
         state.game.user_by_name(caller, &name).await?,
     )))
@@ -203,23 +203,4 @@ async fn user_by_name(name: String, caller: UserId, state: AppState) -> Result<R
 
 fn json<T: serde::Serialize>(body: &T) -> Response {
     warp::reply::json(body).into_response()
-}
-
-/// Decodes a percent-encoded path segment as UTF-8 (names may hold any script and emoji).
-fn percent_decode(segment: &str) -> Result<String, ApiError> {
-    percent_encoding::percent_decode_str(segment)
-        .decode_utf8()
-        .map(|name| name.into_owned())
-        .map_err(|_| ApiError::invalid("name", "not valid percent-encoded UTF-8"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_percent_decoded() {
-        assert_eq!(percent_decode("Ali%20%F0%9F%A6%8A").unwrap(), "Ali 🦊");
-        assert!(percent_decode("%ff").is_err(), "not UTF-8");
-    }
 }

@@ -33,6 +33,7 @@ fn every_command_has_help() {
         ("create-admin", "--name"),
         ("rescore", "--check"),
         ("reindex-places", "--csv"),
+        ("reindex-search", "Usage"),
     ] {
         assert!(stdout(&top).contains(command), "{command} in --help");
         let help = run(dir.path(), &[command, "--help"]);
@@ -117,6 +118,14 @@ fn seed_drain_rescore_admin_and_places_from_the_command_line() {
         "id,name,region,country,lat,lon,population\nq1,Quietville,CA,us,35.5,-117.5,12\n",
     )
     .unwrap();
+    let search = run(&data, &["reindex-search"]);
+    assert!(search.status.success(), "{}", stderr(&search));
+    assert!(
+        stdout(&search).starts_with("reindexed 6 photos: "),
+        "{}",
+        stdout(&search)
+    );
+
     let places = run(&data, &["reindex-places", "--csv", csv.to_str().unwrap()]);
     assert!(places.status.success(), "{}", stderr(&places));
     assert!(

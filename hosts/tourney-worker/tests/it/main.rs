@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use ocean::media::ObjectKey;
 use ocean_embedded::{
-    EmbeddedMedia, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords, EmbeddedStream, MediaOptions,
-    PlacesOptions, QueueOptions,
+    EmbeddedMedia, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords, EmbeddedSearch, EmbeddedStream,
+    MediaOptions, PlacesOptions, QueueOptions,
 };
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -50,6 +50,7 @@ async fn game_in(dir: &std::path::Path) -> Game {
         stream: Arc::new(EmbeddedStream::open(dir).unwrap()),
         queue: Arc::new(EmbeddedQueue::open(dir, QueueOptions { max_receives: 3 }).unwrap()),
         places: Arc::new(places),
+        search: Arc::new(EmbeddedSearch::open(dir).unwrap()),
     };
     Game::new(
         ports,
@@ -80,6 +81,7 @@ async fn upload(
         set_as_profile_photo: false,
         location: None,
         is_test: false,
+        tags: Vec::new(),
     };
     let created = game.create_photo(owner, new_photo, now, rng).await.unwrap();
     let key = ObjectKey::parse(&format!("photos/{}/original", created.photo_id)).unwrap();
