@@ -11,6 +11,8 @@
 //! | content hash claim | `h#<sha256>` | `hash` | |
 //! | scored vote marker | `v#<vote>` | `vote` | |
 //! | win | `w#<owner>` | `<time>#<vote>` | |
+//! | tag member (a competing photo carrying the tag) | `tag#<category>#<lowercase tag>` | `<photo>` | |
+//! | owner's win counts | `u#<user>` | `stats` | |
 //! | rating period (kept: the vote log's periods) | `period#<stream position>` | `period` | |
 //!
 //! Bodies are JSON. Versions count writes: each write stores the read version + 1 under
