@@ -1,10 +1,14 @@
 //! Black-box tests of the server: each test starts the real app on 127.0.0.1:0 with a fresh
 //! data directory and talks HTTP to it.
 
+mod cli;
 mod docs;
 mod errors;
 mod game;
+mod judges;
 mod media;
+mod movies;
 mod ops;
 mod seed;
 mod support;
+mod tournaments;

@@ -1,5 +1,6 @@
-//! Test helpers: a server on a free port with a fresh data directory, and a tiny HTTP/1
-//! client (hyper's connection API, one connection per request).
+//! Test helpers: a server on a free port with a fresh data directory, a tiny HTTP/1
+//! client (hyper's connection API, one connection per request), and the game's steps the
+//! tests share (sign up, upload, run the worker until idle).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,12 +9,15 @@ use std::time::Duration;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
+use ocean::places::Place;
 use ocean::settings::{MediaBackend, PlacesBackend};
+use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tourney_server::AppState;
 use tourney_wiring::{AppSettings, Ports};
+use tourney_worker::Worker;
 
 /// A running server and what the test may need of it.
 pub(crate) struct TestServer {
@@ -201,4 +205,152 @@ pub(crate) async fn send(
         headers,
         body,
     }
+}
+
+/// A server whose places dataset holds Los Angeles (the default place) and San Francisco.
+pub(crate) async fn start_with_places() -> TestServer {
+    let server = TestServer::start().await;
+    let town = |id: &str, name: &str, lat: f64, lon: f64| Place {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        region: "CA".to_owned(),
+        country: "us".to_owned(),
+        lat,
+        lon,
+        population: Some(1_000_000),
+    };
+    server
+        .ports
+        .places
+        .load(vec![
+            town("5368361", "Los Angeles", 34.05223, -118.24368),
+            town("5391959", "San Francisco", 37.77493, -122.41942),
+        ])
+        .await
+        .expect("load places");
+    server
+}
+
+/// A request with `token` as Bearer credentials and `body`, if any, as JSON.
+pub(crate) async fn call(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> TestResponse {
+    let auth = format!("Bearer {token}");
+    let mut headers = vec![("authorization", auth.as_str())];
+    let bytes = match body {
+        Some(body) => {
+            headers.push(("content-type", "application/json"));
+            serde_json::to_vec(&body).expect("json")
+        }
+        None => Vec::new(),
+    };
+    server.request(method, path, &headers, bytes).await
+}
+
+/// Signs a user up: (id, token).
+pub(crate) async fn sign_up(server: &TestServer) -> (String, String) {
+    let created = server
+        .request(
+            "POST",
+            "/v1/users",
+            &[("user-agent", "game-test/1")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let body = created.json();
+    (
+        body["id"].as_str().expect("id").to_owned(),
+        body["token"].as_str().expect("token").to_owned(),
+    )
+}
+
+/// Creates a photo for `token` and uploads `bytes` to its presigned URL; returns its id.
+pub(crate) async fn upload(
+    server: &TestServer,
+    token: &str,
+    bytes: Vec<u8>,
+    content_type: &str,
+) -> String {
+    upload_with(server, token, json!({"content_type": content_type}), bytes).await
+}
+
+/// Creates a photo for `token` with the `POST /v1/photos` body `new_photo` and uploads
+/// `bytes` to its presigned URL; returns its id.
+pub(crate) async fn upload_with(
+    server: &TestServer,
+    token: &str,
+    new_photo: Value,
+    bytes: Vec<u8>,
+) -> String {
+    let created = call(server, "POST", "/v1/photos", token, Some(new_photo)).await;
+    assert_eq!(created.status, 202, "{}", created.text());
+    let body = created.json();
+    let upload = &body["upload"];
+    assert_eq!(upload["method"], "PUT");
+    let url = upload["url"].as_str().expect("url");
+    let content_type = upload["headers"]["content-type"].as_str().expect("header");
+    let put = server
+        .request("PUT", url, &[("content-type", content_type)], bytes)
+        .await;
+    assert_eq!(put.status, 200, "{}", put.text());
+    body["id"].as_str().expect("id").to_owned()
+}
+
+/// Runs the worker's step until it reports idle (at most 20 steps); returns how many votes
+/// the steps scored in all.
+pub(crate) async fn drain(server: &TestServer) -> usize {
+    let worker = Worker::new(server.game.clone(), Duration::from_millis(1));
+    let mut n_votes = 0;
+    for _ in 0..20 {
+        let report = worker.run_once(tourney_worker::now()).await.expect("step");
+        if report.is_idle() {
+            return n_votes;
+        }
+        n_votes += report.scoring.n_votes;
+    }
+    panic!("the worker never became idle");
+}
+
+/// A ready photo and its owner's token.
+#[derive(Debug, Clone)]
+pub(crate) struct ReadyPhoto {
+    /// The photo's id.
+    pub(crate) id: String,
+    /// Its owner's token.
+    pub(crate) owner_token: String,
+}
+
+/// Signs up `n_owners` users, uploads one generated JPEG each (distinct pictures, drawn
+/// from `first_seed` on), runs the worker until idle and checks every photo is ready.
+pub(crate) async fn ready_photos(
+    server: &TestServer,
+    n_owners: u64,
+    first_seed: u64,
+) -> Vec<ReadyPhoto> {
+    let mut photos = Vec::new();
+    for seed in first_seed..first_seed + n_owners {
+        let (_, owner_token) = sign_up(server).await;
+        let jpeg = tourney_media::generate_demo_image(seed, 96, 72);
+        let id = upload(server, &owner_token, jpeg, "image/jpeg").await;
+        photos.push(ReadyPhoto { id, owner_token });
+    }
+    drain(server).await;
+    for photo in &photos {
+        let view = call(
+            server,
+            "GET",
+            &format!("/v1/photos/{}", photo.id),
+            &photo.owner_token,
+            None,
+        )
+        .await
+        .json();
+        assert_eq!(view["state"], "ready", "{view}");
+    }
+    photos
 }
