@@ -116,6 +116,11 @@ time_ordered_id!(
     TournamentId,
     "tournament_id"
 );
+time_ordered_id!(
+    /// A comment on a photo: 32 lowercase hex characters, time-ordered.
+    CommentId,
+    "comment_id"
+);
 
 /// A pair of photos proposed to a judge: `hex(a) + hex(b)` with `a < b`, 64 characters.
 ///

@@ -92,12 +92,12 @@ pub use bracket::{
 pub use cadence::{CadenceConfig, CadenceRequest, CadenceState, ResponsePlan, ServedResponse};
 pub use error::Error;
 pub use geo::Coordinates;
-pub use ids::{MatchId, PhotoId, PlaceId, TournamentId, UserId};
+pub use ids::{CommentId, MatchId, PhotoId, PlaceId, TournamentId, UserId};
 pub use leaderboard::{
     BoardEntry, BoardPhoto, Cursor, LeaderboardConfig, Page, PageSize, RankingKey, Window, page,
     rank_board,
 };
-pub use names::{Category, CategoryList, Tag, UserName};
+pub use names::{Category, CategoryList, CommentText, Tag, UserName};
 pub use pairing::{
     JudgeHistory, PairingCandidate, PairingConfig, PairingRequest, PairingStrategy, ProposedMatch,
     misorder_probability, propose_matches,

@@ -227,6 +227,45 @@ impl UserName {
     }
 }
 
+/// A comment's text: 1 to 300 characters once trimmed, line breaks allowed, no other
+/// control characters.
+///
+/// ```
+/// use tourney_core::CommentText;
+///
+/// assert_eq!(CommentText::parse("  Lovely light!\n ")?.as_str(), "Lovely light!");
+/// assert!(CommentText::parse(&"x".repeat(301)).is_err());
+/// assert!(CommentText::parse(" ").is_err());
+/// # Ok::<(), tourney_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentText(String);
+
+impl CommentText {
+    /// The longest accepted comment, in characters.
+    pub const MAX_CHARS: usize = 300;
+
+    /// Trims surrounding white space, then accepts 1 to [`CommentText::MAX_CHARS`]
+    /// characters without control characters other than line breaks.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let text = checked_text(
+            TextRule {
+                field: "text",
+                max_chars: Self::MAX_CHARS,
+                refused: |c| c.is_control() && c != '\n',
+                reason: "no control characters other than line breaks",
+            },
+            text,
+        )?;
+        Ok(Self(text.to_owned()))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for UserName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -6,6 +6,7 @@
 //! deterministic under test. Hosts parse requests, call one method and render its answer.
 
 mod boards;
+mod comments;
 mod matches;
 mod photos;
 mod rescore;
@@ -28,6 +29,7 @@ use crate::pairing::PairingConfig;
 use crate::period::RatingSettings;
 
 pub use boards::{BoardQuery, BoardView};
+pub use comments::CommentView;
 pub use matches::{MatchView, Proposal, ProposalOptions, VoteOutcome};
 pub use photos::{
     NewPhoto, NewUpload, PhotoState, PhotoView, ProcessedMedia, RENDITIONS, UploadJob,

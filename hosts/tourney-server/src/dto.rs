@@ -436,6 +436,53 @@ pub struct List<T: ToSchema> {
     pub next_cursor: Option<String>,
 }
 
+/// A new comment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    /// 1-300 characters (trimmed; line breaks allowed).
+    pub text: String,
+}
+
+/// A comment's author.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentAuthor {
+    /// User id.
+    pub id: String,
+    /// Their name.
+    pub user_name: Option<String>,
+}
+
+/// A comment on a photo.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Comment {
+    /// Id (32 hex).
+    pub id: String,
+    /// The photo.
+    pub photo_id: String,
+    /// The author.
+    pub user: CommentAuthor,
+    /// The text.
+    pub text: String,
+    /// When (RFC 3339).
+    pub created_at: String,
+}
+
+impl From<tourney_core::service::CommentView> for Comment {
+    fn from(comment: tourney_core::service::CommentView) -> Self {
+        Self {
+            id: comment.id.to_string(),
+            photo_id: comment.photo_id.to_string(),
+            user: CommentAuthor {
+                id: comment.user_id.to_string(),
+                user_name: comment.user_name,
+            },
+            text: comment.text,
+            created_at: rfc3339(comment.created_at),
+        }
+    }
+}
+
 /// A tag found by search.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TagHit {

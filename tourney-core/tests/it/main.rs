@@ -2,6 +2,7 @@
 //! against brute-force oracles, through the public API only.
 
 mod bracket;
+mod comments;
 mod leaderboard;
 mod pairing;
 mod service;

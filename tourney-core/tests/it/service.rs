@@ -108,6 +108,19 @@ pub(crate) async fn ready_tagged_photo(
         is_test: false,
         tags: tags.iter().map(|tag| (*tag).to_owned()).collect(),
     };
+    processed_photo(game, owner, n, new_photo, now, rng).await
+}
+
+/// Creates `new_photo` for `owner`, uploads it and lets the worker's use cases make it
+/// ready.
+pub(crate) async fn processed_photo(
+    game: &Game,
+    owner: UserId,
+    n: u64,
+    new_photo: NewPhoto,
+    now: Timestamp,
+    rng: &mut SmallRng,
+) -> PhotoId {
     let created = game.create_photo(owner, new_photo, now, rng).await.unwrap();
     let original = format!("photos/{}/original", created.photo_id);
     let key = ObjectKey::parse(&original).unwrap();

@@ -9,6 +9,7 @@
 //! add `mod users;` and one line each to [`all`], [`SERVED_ROUTES`] and [`openapi`].
 
 mod boards;
+mod comments;
 mod docs;
 mod media;
 mod ops;
@@ -81,6 +82,8 @@ pub const SERVED_ROUTES: &[ServedRoute] = &[
     route("GET", "/v1/photos/{photo_id}", "photos"),
     route("GET", "/v1/users/{user_id}/photos", "photos"),
     route("GET", "/v1/users/me/photos/{size}", "photos"),
+    route("GET", "/v1/photos/{photo_id}/comments", "comments"),
+    route("POST", "/v1/photos/{photo_id}/comments", "comments"),
     route("GET", "/v1/users/me/matches", "play"),
     route("GET", "/v1/users/me/tag_matches/{tag}", "play"),
     route("GET", "/v1/users/me/matches/{id}", "play"),
@@ -117,6 +120,8 @@ pub(crate) fn all(state: AppState) -> BoxedFilter<(Response,)> {
         .unify()
         .or(tags::routes(state.clone()))
         .unify()
+        .or(comments::routes(state.clone()))
+        .unify()
         .or(media::routes(state))
         .unify()
         .or(docs::routes())
@@ -146,6 +151,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         play::Doc::openapi(),
         boards::Doc::openapi(),
         tags::Doc::openapi(),
+        comments::Doc::openapi(),
         media::Doc::openapi(),
         docs::Doc::openapi(),
     ] {

@@ -2,6 +2,7 @@
 //! data directory and talks HTTP to it.
 
 mod cli;
+mod comments;
 mod docs;
 mod errors;
 mod game;
