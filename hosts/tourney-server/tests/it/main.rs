@@ -10,6 +10,8 @@ mod judges;
 mod media;
 mod movies;
 mod ops;
+mod profile_photo;
 mod seed;
 mod support;
+mod tags;
 mod tournaments;

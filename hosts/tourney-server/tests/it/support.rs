@@ -354,3 +354,39 @@ pub(crate) async fn ready_photos(
     }
     photos
 }
+
+/// Signs up one owner per `POST /v1/photos` body in `new_photos`, uploads a generated JPEG
+/// with each (distinct pictures, drawn from `first_seed` on), runs the worker until idle and
+/// checks every photo is ready; the photos come back in the order of `new_photos`.
+pub(crate) async fn ready_photos_with(
+    server: &TestServer,
+    new_photos: &[Value],
+    first_seed: u64,
+) -> Vec<ReadyPhoto> {
+    let mut photos = Vec::with_capacity(new_photos.len());
+    for (seed, new_photo) in (first_seed..).zip(new_photos) {
+        let (_, owner_token) = sign_up(server).await;
+        let jpeg = tourney_media::generate_demo_image(seed, 96, 72);
+        let id = upload_with(server, &owner_token, new_photo.clone(), jpeg).await;
+        photos.push(ReadyPhoto { id, owner_token });
+    }
+    drain(server).await;
+    for photo in &photos {
+        let view = photo_json(server, &photo.owner_token, &photo.id).await;
+        assert_eq!(view["state"], "ready", "{view}");
+    }
+    photos
+}
+
+/// `GET /v1/photos/{id}` as `token` sees it, checked to be 200.
+pub(crate) async fn photo_json(server: &TestServer, token: &str, id: &str) -> Value {
+    let response = call(server, "GET", &format!("/v1/photos/{id}"), token, None).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    response.json()
+}
+
+/// `text` percent-encoded as one URL path segment (every byte but ASCII letters and digits),
+/// as a client sends a tag or a name with spaces, emoji or '/'.
+pub(crate) fn path_segment(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
