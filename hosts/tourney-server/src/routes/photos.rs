@@ -154,7 +154,7 @@ async fn list_user_photos(
 /// The caller's photo (profile photo, else the newest) at a size: a redirect to the image,
 /// 404 until one is processed.
 #[utoipa::path(get, path = "/v1/users/me/photos/{size}", tag = "photos",
-    params(("size" = String, Path, description = "small, medium, game or original")),
+    params(("size" = String, Path, description = "small, medium, game (or large) or original")),
     responses((status = 302, description = "to the image"), (status = 404, body = crate::ErrorBody)))]
 async fn my_photo(size: String, user: UserId, state: AppState) -> Result<Response, ApiError> {
     let rendition = match size.as_str() {
@@ -168,19 +168,26 @@ async fn my_photo(size: String, user: UserId, state: AppState) -> Result<Respons
         }
     };
     let me = state.game.user(user).await?;
-    let (photos, _) = state
-        .game
-        .user_photos(user, user, 50, None, clock())
-        .await?;
-    let ready = |photo: &&tourney_core::service::PhotoView| {
+    let ready = |photo: &tourney_core::service::PhotoView| {
         photo.state == tourney_core::service::PhotoState::Ready
     };
-    let chosen = photos
-        .iter()
-        .filter(ready)
-        .find(|photo| me.profile_photo.as_deref() == Some(photo.id.to_string().as_str()))
-        .or_else(|| photos.iter().find(ready));
+    // The profile photo, however old; else the newest ready photo.
+    let profile = match me.profile_photo.as_deref().map(PhotoId::parse) {
+        Some(Ok(id)) => Some(state.game.photo(id, Some(user), clock()).await?),
+        _ => None,
+    };
+    let chosen = match profile.filter(ready) {
+        Some(photo) => Some(photo),
+        None => state
+            .game
+            .user_photos(user, user, 50, None, clock())
+            .await?
+            .0
+            .into_iter()
+            .find(ready),
+    };
     let url = chosen
+        .as_ref()
         .and_then(|photo| photo.urls.iter().find(|(name, _)| *name == rendition))
         .map(|(_, url)| url.clone())
         .ok_or_else(|| ApiError::not_found("a processed photo of yours"))?;
