@@ -169,6 +169,8 @@ pub struct GameConfig {
     pub max_votes_per_period: u32,
     /// Whether the registration ladder requires a linked Facebook account.
     pub require_facebook: bool,
+    /// Place ids whose boards [`Game::featured_boards`] shows, in order.
+    pub featured_places: Vec<String>,
 }
 
 impl Default for GameConfig {
@@ -189,6 +191,7 @@ impl Default for GameConfig {
             leaderboard: LeaderboardConfig::default(),
             max_votes_per_period: 10_000,
             require_facebook: false,
+            featured_places: Vec::new(),
         }
     }
 }

@@ -265,7 +265,7 @@ pub struct Photo {
     pub place: Place,
     /// `photo` or `movie`.
     pub media_type: String,
-    /// `pending_upload`, `processing`, `ready`, `rejected` or `duplicate`.
+    /// `pending_upload`, `processing`, `ready`, `rejected`, `duplicate` or `deleted`.
     pub state: String,
     /// Why it was rejected.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -25,6 +25,10 @@ pub struct TourneySettings {
     pub max_upload_bytes: u64,
     /// Whether the registration ladder requires a linked Facebook account.
     pub require_facebook: bool,
+    /// Place ids whose boards `GET /v1/leaderboards/{category}` shows (default: the 19
+    /// largest US cities of the GeoNames dataset; the first generation's list of 19 is not
+    /// recorded).
+    pub featured_places: Vec<String>,
 }
 
 impl Default for TourneySettings {
@@ -41,9 +45,19 @@ impl Default for TourneySettings {
             score_interval_secs: 5,
             max_upload_bytes: 20 * 1024 * 1024,
             require_facebook: false,
+            featured_places: DEFAULT_FEATURED_PLACES.map(str::to_owned).to_vec(),
         }
     }
 }
+
+/// New York City, Los Angeles, Chicago, Houston, Phoenix, Philadelphia, San Antonio, San
+/// Diego, Dallas, Jacksonville, Fort Worth, San Jose, Austin, Columbus, Charlotte,
+/// Indianapolis, San Francisco, Seattle, Denver (GeoNames ids).
+const DEFAULT_FEATURED_PLACES: [&str; 19] = [
+    "5128581", "5368361", "4887398", "4699066", "5308655", "4560349", "4726206", "5391811",
+    "4684888", "4160021", "4691930", "5392171", "4671654", "4509177", "4460243", "4259418",
+    "5391959", "5809844", "5419384",
+];
 
 /// The settings tree the product's hosts load.
 pub type AppSettings = ocean::Settings<TourneySettings>;

@@ -153,6 +153,7 @@ pub fn game(ports: &Ports, settings: &AppSettings) -> Result<Game> {
         max_place_distance_km: app.max_place_distance_km,
         max_upload_bytes: app.max_upload_bytes,
         require_facebook: app.require_facebook,
+        featured_places: app.featured_places.clone(),
         ..GameConfig::default()
     };
     let game_ports = GamePorts {

@@ -7,7 +7,7 @@ use crate::leaderboard::{BoardEntry, BoardPhoto, Cursor, PageSize, Window, page,
 use crate::names::Category;
 use crate::service::photos::{PhotoRecord, PhotoView};
 use crate::service::store;
-use crate::service::{Game, ServiceError};
+use crate::service::{Game, PlaceView, ServiceError};
 use crate::time::Timestamp;
 
 /// Which board, which page.
@@ -59,6 +59,33 @@ impl Game {
             .window_photos(index, &partition, query.window, now)
             .await?;
         self.board_page(&records, query.window, query.count, cursor.as_ref(), now)
+    }
+
+    /// The first page (`count` entries) of each featured place's board in `category` and
+    /// `window`, in the configured order; featured places missing from the places dataset
+    /// are left out.
+    pub async fn featured_boards(
+        &self,
+        category: &str,
+        window: Window,
+        count: PageSize,
+        now: Timestamp,
+    ) -> Result<Vec<(PlaceView, BoardView)>, ServiceError> {
+        let mut boards = Vec::with_capacity(self.config.featured_places.len());
+        for place_id in &self.config.featured_places {
+            let Some(place) = self.ports.places.get(place_id).await? else {
+                continue;
+            };
+            let query = BoardQuery {
+                category: category.to_owned(),
+                place_id: Some(place_id.clone()),
+                window,
+                count,
+                cursor: None,
+            };
+            boards.push((place.into(), self.board(query, now).await?));
+        }
+        Ok(boards)
     }
 
     /// One page of the board `records` make in `window` at `now`, after `cursor`; its

@@ -34,6 +34,9 @@ pub enum PhotoState {
     Rejected,
     /// The same bytes as a photo already ready.
     Duplicate,
+    /// Deleted by its owner: out of every pool, list and board, its media removed. The
+    /// record stays so the vote log still names it (`rescore` needs it).
+    Deleted,
 }
 
 /// Rendition sizes: the longest side fits inside N x N.
@@ -486,7 +489,7 @@ impl Game {
         let not_found = || ServiceError::not_found(format!("photo {photo_id}"));
         let record = stored.ok_or_else(not_found)?.value;
         let is_owner = viewer.is_some_and(|viewer| viewer.to_string() == record.owner);
-        if record.state != PhotoState::Ready && !is_owner {
+        if record.state == PhotoState::Deleted || (record.state != PhotoState::Ready && !is_owner) {
             return Err(not_found());
         }
         self.photo_view(&record, now)
@@ -513,7 +516,12 @@ impl Game {
         let mut photos = Vec::with_capacity(page.items.len());
         for item in &page.items {
             let record: PhotoRecord = store::decode(item)?;
-            if owner == viewer || record.state == PhotoState::Ready {
+            let visible = match record.state {
+                PhotoState::Ready => true,
+                PhotoState::Deleted => false,
+                _ => owner == viewer,
+            };
+            if visible {
                 photos.push(self.photo_view(&record, now)?);
             }
         }
@@ -558,6 +566,97 @@ impl Game {
             urls,
             tags: record.tags.clone(),
             created_at: Timestamp::from_millis(record.created_at),
+        })
+    }
+
+    /// Deletes the caller's photo: it leaves every pool, board, list and match at once,
+    /// its media objects are removed, its content hash is freed and it stops being the
+    /// profile photo. Others get [`ServiceError::Forbidden`] (or not found for a photo they
+    /// cannot see); deleting twice is not found.
+    pub async fn delete_photo(
+        &self,
+        caller: UserId,
+        photo_id: PhotoId,
+    ) -> Result<(), ServiceError> {
+        let not_found = || ServiceError::not_found(format!("photo {photo_id}"));
+        let mut attempts = 0;
+        let record = loop {
+            attempts += 1;
+            if attempts > 5 {
+                return Err(ServiceError::Conflict {
+                    code: "concurrent_update",
+                    message: format!("photo {photo_id} kept changing; try again"),
+                });
+            }
+            let stored = self
+                .photo_record(&photo_id.to_string())
+                .await?
+                .filter(|stored| stored.value.state != PhotoState::Deleted)
+                .ok_or_else(not_found)?;
+            if stored.value.owner != caller.to_string() {
+                if stored.value.state != PhotoState::Ready {
+                    return Err(not_found());
+                }
+                return Err(ServiceError::Forbidden {
+                    message: format!("only the owner may delete photo {photo_id}"),
+                });
+            }
+            let mut record = stored.value;
+            record.state = PhotoState::Deleted;
+            let write = store::put_item(record.to_item(stored.version + 1)?, stored.version);
+            match self.ports.records.write(write).await {
+                Ok(()) => break record,
+                // Scored or tagged meanwhile: read it again.
+                Err(error) if error.kind() == ocean::ErrorKind::Conflict => {}
+                Err(error) => return Err(error.into()),
+            }
+        };
+        let mut objects = vec![original_key(&record.id)?];
+        for (name, _) in RENDITIONS {
+            objects.push(rendition_key(&record.id, name)?);
+        }
+        for key in &objects {
+            match self.ports.media.delete(key).await {
+                Ok(()) => {}
+                Err(error) if error.kind() == ocean::ErrorKind::NotFound => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        if let Some(hash) = &record.content_hash {
+            let claim: Option<Versioned<HashClaim>> =
+                store::get(self.ports.records.as_ref(), &store::hash_key(hash)).await?;
+            if let Some(claim) = claim.filter(|claim| claim.value.photo_id == record.id) {
+                self.ports
+                    .records
+                    .write(ocean::records::Write::Delete {
+                        key: store::hash_key(hash),
+                        condition: ocean::records::Condition::VersionIs(claim.version),
+                    })
+                    .await?;
+            }
+        }
+        self.clear_profile_photo(caller, &record.id).await
+    }
+
+    /// Unsets the owner's profile photo if it is `photo_id`.
+    async fn clear_profile_photo(&self, owner: UserId, photo_id: &str) -> Result<(), ServiceError> {
+        for _ in 0..3 {
+            let stored = self.user_record(owner).await?;
+            if stored.value.profile_photo.as_deref() != Some(photo_id) {
+                return Ok(());
+            }
+            let mut record = stored.value;
+            record.profile_photo = None;
+            let write = store::put(store::user_key(&record.id), &record, stored.version)?;
+            match self.ports.records.write(write).await {
+                Ok(()) => return Ok(()),
+                Err(error) if error.kind() == ocean::ErrorKind::Conflict => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ServiceError::Conflict {
+            code: "concurrent_update",
+            message: "the owner kept changing while removing the profile photo".to_owned(),
         })
     }
 

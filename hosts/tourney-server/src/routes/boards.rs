@@ -1,16 +1,17 @@
-//! Leaderboards per category, at a place or everywhere, over a window.
+//! Leaderboards per category, at a place or everywhere, over a window, and the featured
+//! places' boards side by side.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tourney_core::service::BoardQuery;
 use tourney_core::{PageSize, UserId, Window};
-use utoipa::OpenApi;
+use utoipa::{OpenApi, ToSchema};
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
 use crate::AppState;
 use crate::auth::authenticated;
-use crate::dto::{BoardEntry, List, board_page};
+use crate::dto::{BoardEntry, List, Place, board_page};
 use crate::error::{ApiError, respond};
 use crate::filters::{query, with_state};
 use crate::routes::clock;
@@ -24,22 +25,97 @@ struct BoardParams {
     cursor: Option<String>,
 }
 
+/// `?when=&count=` of the featured boards.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeaturedParams {
+    when: Option<String>,
+    count: Option<u32>,
+}
+
 /// This group's routes.
 pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    warp::path!("v1" / "leaderboards" / String / String)
+    let featured = warp::path!("v1" / "leaderboards" / String)
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(query::<FeaturedParams>())
+        .and(with_state(state.clone()))
+        .then(get_featured_boards)
+        .map(respond);
+    let board = warp::path!("v1" / "leaderboards" / String / String)
         .and(warp::get())
         .and(authenticated(state.clone()))
         .and(query::<BoardParams>())
         .and(with_state(state))
         .then(get_board)
-        .map(respond)
-        .boxed()
+        .map(respond);
+    featured.or(board).unify().boxed()
 }
 
 /// This group's OpenAPI paths.
 #[derive(OpenApi)]
-#[openapi(paths(get_board), components(schemas(BoardEntry, List<BoardEntry>)))]
+#[openapi(
+    paths(get_featured_boards, get_board),
+    components(schemas(BoardEntry, List<BoardEntry>, FeaturedBoards, PlaceBoard))
+)]
 pub(crate) struct Doc;
+
+/// One featured place's board.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct PlaceBoard {
+    /// The place.
+    place: Place,
+    /// Its best photos, best first.
+    items: Vec<BoardEntry>,
+}
+
+/// The featured places' boards.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct FeaturedBoards {
+    /// One board per featured place, in the configured order.
+    places: Vec<PlaceBoard>,
+}
+
+fn window(when: Option<&str>) -> Result<Window, ApiError> {
+    match when {
+        None => Ok(Window::default()),
+        Some(when) => when
+            .parse::<Window>()
+            .map_err(|e| ApiError::invalid("when", e.to_string())),
+    }
+}
+
+/// The top photos of `category` at each featured place (the `app.featured_places`
+/// setting), posted within the window.
+#[utoipa::path(get, path = "/v1/leaderboards/{category}", tag = "boards",
+    params(("category" = String, Path),
+        ("when" = Option<String>, Query, description = "alltime, thishour, today, thisweek (default), thismonth, thisyear"),
+        ("count" = Option<u32>, Query, description = "entries per place, 1-200, default 50")),
+    responses((status = 200, body = FeaturedBoards), (status = 400, body = crate::ErrorBody)))]
+async fn get_featured_boards(
+    category: String,
+    _viewer: UserId,
+    params: FeaturedParams,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let window = window(params.when.as_deref())?;
+    let count = PageSize::new(params.count.unwrap_or(50))
+        .map_err(|e| ApiError::invalid("count", e.to_string()))?;
+    let boards = state
+        .game
+        .featured_boards(&category, window, count, clock())
+        .await?;
+    let body = FeaturedBoards {
+        places: boards
+            .into_iter()
+            .map(|(place, view)| PlaceBoard {
+                place: place.into(),
+                items: board_page(view).items,
+            })
+            .collect(),
+    };
+    Ok(warp::reply::json(&body).into_response())
+}
 
 /// A board: the ready photos of `category` at `place` (or `all` places) posted within the
 /// window, by the ranking key, highest first.
@@ -55,12 +131,7 @@ async fn get_board(
     params: BoardParams,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let window = match params.when.as_deref() {
-        None => Window::default(),
-        Some(when) => when
-            .parse::<Window>()
-            .map_err(|e| ApiError::invalid("when", e.to_string()))?,
-    };
+    let window = window(params.when.as_deref())?;
     let count = PageSize::new(params.count.unwrap_or(50))
         .map_err(|e| ApiError::invalid("count", e.to_string()))?;
     let query = BoardQuery {

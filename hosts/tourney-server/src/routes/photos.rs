@@ -32,6 +32,12 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(with_state(state.clone()))
         .then(get_photo)
         .map(respond);
+    let delete = warp::path!("v1" / "photos" / String)
+        .and(warp::delete())
+        .and(authenticated(state.clone()))
+        .and(with_state(state.clone()))
+        .then(delete_photo)
+        .map(respond);
     let list = warp::path!("v1" / "users" / String / "photos")
         .and(warp::get())
         .and(authenticated(state.clone()))
@@ -48,6 +54,8 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     create
         .or(get)
         .unify()
+        .or(delete)
+        .unify()
         .or(list)
         .unify()
         .or(mine)
@@ -58,7 +66,7 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 /// This group's OpenAPI paths.
 #[derive(OpenApi)]
 #[openapi(
-    paths(create_photo, get_photo, list_user_photos, my_photo),
+    paths(create_photo, get_photo, delete_photo, list_user_photos, my_photo),
     components(schemas(CreatedPhoto, NewPhotoBody, Photo, Upload, List<Photo>))
 )]
 pub(crate) struct Doc;
@@ -198,6 +206,23 @@ async fn my_photo(size: String, user: UserId, state: AppState) -> Result<Respons
         .headers_mut()
         .insert(warp::http::header::LOCATION, location);
     Ok(response)
+}
+
+/// Deletes the caller's photo: it leaves every board, list and match, and its images are
+/// removed. Others' photos: 403.
+#[utoipa::path(delete, path = "/v1/photos/{photo_id}", tag = "photos",
+    params(("photo_id" = String, Path, description = "32 hex")),
+    responses((status = 204, description = "deleted"), (status = 403, body = crate::ErrorBody),
+        (status = 404, body = crate::ErrorBody)))]
+async fn delete_photo(
+    photo_id: String,
+    caller: UserId,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let photo_id =
+        PhotoId::parse(&photo_id).map_err(|e| ApiError::invalid("photo_id", e.to_string()))?;
+    state.game.delete_photo(caller, photo_id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The public share page of a photo.

@@ -1,5 +1,6 @@
-//! Service routes under `/v1`: each port's health (`GET /v1/test`) and the public settings
-//! clients need (`GET /v1/config`).
+//! Service routes under `/v1`: each port's health (`GET /v1/test`, and the location and
+//! search databases alone), a credentials check (`GET /v1/test_auth`) and the public
+//! settings clients need (`GET /v1/config`).
 
 use std::future::Future;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use ocean::ErrorKind;
 use ocean::media::ObjectKey;
 use ocean::records::Key;
 use serde::Serialize;
+use tourney_core::UserId;
 use utoipa::{OpenApi, ToSchema};
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
@@ -15,6 +17,7 @@ use warp::reply::Response;
 use warp::{Filter, Reply};
 
 use crate::AppState;
+use crate::auth::authenticated;
 use crate::filters::with_state;
 
 /// The longest a port's probe may take before it counts as down.
@@ -30,16 +33,98 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(with_state(state.clone()))
         .then(|state: AppState| async move { port_health(&state).await });
+    let test_auth = warp::path!("v1" / "test_auth")
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .map(test_auth);
+    let location = warp::path!("v1" / "test_location_db")
+        .and(warp::get())
+        .and(with_state(state.clone()))
+        .then(|state: AppState| async move { location_health(&state).await });
+    let search = warp::path!("v1" / "test_search_db")
+        .and(warp::get())
+        .and(with_state(state.clone()))
+        .then(|state: AppState| async move { search_health(&state).await });
     let config = warp::path!("v1" / "config")
         .and(warp::get())
         .and(with_state(state))
         .map(|state: AppState| warp::reply::json(&config(&state)).into_response());
-    test.or(config).unify().boxed()
+    test.or(test_auth)
+        .unify()
+        .or(location)
+        .unify()
+        .or(search)
+        .unify()
+        .or(config)
+        .unify()
+        .boxed()
+}
+
+/// Who the credentials belong to.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct AuthCheck {
+    /// The authenticated user's id.
+    user_id: String,
+}
+
+/// Checks the credentials: 200 with the user's id, or 401.
+#[utoipa::path(get, path = "/v1/test_auth", tag = "service",
+    responses((status = 200, body = AuthCheck), (status = 401, body = crate::ErrorBody)))]
+fn test_auth(user: UserId) -> Response {
+    warp::reply::json(&AuthCheck {
+        user_id: user.to_string(),
+    })
+    .into_response()
+}
+
+/// One port's state.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct OnePortHealth {
+    /// The port.
+    port: &'static str,
+    /// Its state.
+    state: PortState,
+}
+
+/// `probe`'s answer as a response: 200 when up, 503 when down.
+fn one_port(port: &'static str, state: PortState) -> Response {
+    let status = if state == PortState::Ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    warp::reply::with_status(warp::reply::json(&OnePortHealth { port, state }), status)
+        .into_response()
+}
+
+/// The location database's health (the places port).
+#[utoipa::path(get, path = "/v1/test_location_db", tag = "service",
+    responses((status = 200, body = OnePortHealth), (status = 503, body = OnePortHealth)))]
+async fn location_health(state: &AppState) -> Response {
+    let places = &state.ports.places;
+    one_port(
+        "places",
+        probe("places", async { places.count().await.map(drop) }).await,
+    )
+}
+
+/// The search database's health (the search port).
+#[utoipa::path(get, path = "/v1/test_search_db", tag = "service",
+    responses((status = 200, body = OnePortHealth), (status = 503, body = OnePortHealth)))]
+async fn search_health(state: &AppState) -> Response {
+    let search = &state.ports.search;
+    one_port(
+        "search",
+        probe("search", async {
+            search.search(PROBE_NAME, "probe", 1).await.map(drop)
+        })
+        .await,
+    )
 }
 
 /// This group's OpenAPI paths.
 #[derive(OpenApi)]
-#[openapi(paths(port_health, config))]
+#[openapi(paths(port_health, test_auth, location_health, search_health, config))]
 pub(crate) struct Doc;
 
 /// A port's state in `/v1/test`.

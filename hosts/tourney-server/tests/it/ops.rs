@@ -129,3 +129,82 @@ async fn stop_ends_the_server() {
         "the listener is closed after shutdown"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_down_location_or_search_database_is_reported_and_the_rest_answers() {
+    use ocean_conformance::faulty::{FaultMode, FaultPlan, Faulty};
+    let server = TestServer::start_with(
+        |_| {},
+        |mut state| {
+            let down = FaultPlan::fail_after(0, FaultMode::Refuse);
+            state.ports.places = std::sync::Arc::new(Faulty::new(
+                std::sync::Arc::clone(&state.ports.places),
+                std::sync::Arc::clone(&down),
+            ));
+            state.ports.search = std::sync::Arc::new(Faulty::new(
+                std::sync::Arc::clone(&state.ports.search),
+                down,
+            ));
+            state
+        },
+    )
+    .await;
+    let all = server.get("/v1/test").await;
+    assert_eq!(all.status, 503, "{}", all.text());
+    let body = all.json();
+    assert_eq!(
+        (&body["places"], &body["search"]),
+        (&"down".into(), &"down".into())
+    );
+    assert_eq!(body["records"], "ok", "{body}");
+    for (path, port) in [
+        ("/v1/test_location_db", "places"),
+        ("/v1/test_search_db", "search"),
+    ] {
+        let response = server.get(path).await;
+        assert_eq!(response.status, 503, "{path}");
+        assert_eq!(
+            response.json(),
+            serde_json::json!({"port": port, "state": "down"})
+        );
+    }
+
+    // The rest of the API answers.
+    let created = server.request("POST", "/v1/users", &[], Vec::new()).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let body = created.json();
+    let token = body["token"].as_str().expect("token");
+    let auth = format!("Bearer {token}");
+    let checked = server
+        .request(
+            "GET",
+            "/v1/test_auth",
+            &[("authorization", auth.as_str())],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(checked.status, 200, "{}", checked.text());
+    assert_eq!(checked.json()["user_id"], body["id"]);
+    server
+        .get("/v1/test_auth")
+        .await
+        .assert_error(401, "unauthorized");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthy_location_and_search_databases_answer_200() {
+    let server = TestServer::start().await;
+    for (path, port) in [
+        ("/v1/test_location_db", "places"),
+        ("/v1/test_search_db", "search"),
+    ] {
+        let response = server.get(path).await;
+        assert_eq!(response.status, 200, "{path}: {}", response.text());
+        assert_eq!(
+            response.json(),
+            serde_json::json!({"port": port, "state": "ok"})
+        );
+    }
+    server.stop().await;
+}
