@@ -5,20 +5,25 @@
 //! randomness come in as parameters like everywhere in this crate, so every use case is
 //! deterministic under test. Hosts parse requests, call one method and render its answer.
 
+mod activity;
+mod awards;
 mod boards;
 mod comments;
 mod matches;
+mod moderation;
 mod photos;
 mod rescore;
 mod scoring;
+mod social;
 mod store;
 mod tags;
 mod tournaments;
+mod trending_tags;
 mod users;
 
 use std::sync::Arc;
 
-use ocean::{JobQueue, Media, Places, Records, Search, Stream};
+use ocean::{JobQueue, Media, Notifications, Places, Records, Search, Stream};
 
 use crate::bracket::SeedingMethod;
 use crate::cadence::CadenceConfig;
@@ -27,17 +32,28 @@ use crate::leaderboard::LeaderboardConfig;
 use crate::names::CategoryList;
 use crate::pairing::PairingConfig;
 use crate::period::RatingSettings;
+use crate::trending::TrendingConfig;
 
+pub use activity::{
+    ActivityKind, ActivityView, MAX_BADGE, NotificationSettings, NotificationSettingsPatch,
+};
+pub use awards::{AWARDED_PLACES, AwardView, AwardsReport, IsoWeek};
 pub use boards::{BoardQuery, BoardView};
 pub use comments::CommentView;
 pub use matches::{MatchView, Proposal, ProposalOptions, VoteOutcome};
+pub use moderation::{
+    FlagTarget, FlagView, HistoryEntry, MAX_REASON_CHARS, ModeratedComment, ModeratedPhoto,
+    ModeratedUser, ModerationAction, QueueEntry,
+};
 pub use photos::{
     NewPhoto, NewUpload, PhotoState, PhotoView, ProcessedMedia, RENDITIONS, UploadJob,
 };
 pub use rescore::{RatingDifference, RescoreMode, RescoreReport};
 pub use scoring::ScoringReport;
+pub use social::{MAX_FEED_SOURCES, UserSummary};
 pub use tags::{MAX_TAG_HITS, MAX_TAGS_PER_PHOTO, ReindexReport, TagHit};
 pub use tournaments::TournamentView;
+pub use trending_tags::{MAX_TRENDING_TAGS, TrendingTagView};
 pub use users::{NewUser, PlaceView, ProfileFields, ProfilePatch, Role, UserView};
 
 /// The stream votes travel on from the API to the scoring worker.
@@ -134,6 +150,8 @@ pub struct GamePorts {
     pub places: Arc<dyn Places>,
     /// Tag search.
     pub search: Arc<dyn Search>,
+    /// Mobile push.
+    pub notifications: Arc<dyn Notifications>,
 }
 
 /// The game's rules as configured.
@@ -171,6 +189,12 @@ pub struct GameConfig {
     pub require_facebook: bool,
     /// Place ids whose boards [`Game::featured_boards`] shows, in order.
     pub featured_places: Vec<String>,
+    /// How fast tag uses fade from trending.
+    pub trending: TrendingConfig,
+    /// How often the worker recomputes trending tags.
+    pub trending_interval: std::time::Duration,
+    /// Featured tags per category, in the order [`Game::featured_tags`] lists them.
+    pub featured_tags: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Default for GameConfig {
@@ -192,6 +216,9 @@ impl Default for GameConfig {
             max_votes_per_period: 10_000,
             require_facebook: false,
             featured_places: Vec::new(),
+            trending: TrendingConfig::default(),
+            trending_interval: std::time::Duration::from_secs(60),
+            featured_tags: std::collections::BTreeMap::new(),
         }
     }
 }

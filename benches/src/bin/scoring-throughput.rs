@@ -11,8 +11,8 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use ocean::places::Place;
 use ocean_embedded::{
-    EmbeddedMedia, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords, EmbeddedSearch, EmbeddedStream,
-    MediaOptions, PlacesOptions, QueueOptions,
+    EmbeddedMedia, EmbeddedNotifications, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords,
+    EmbeddedSearch, EmbeddedStream, MediaOptions, PlacesOptions, QueueOptions,
 };
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -114,6 +114,7 @@ async fn game_in(dir: &std::path::Path) -> Result<Game> {
         queue: Arc::new(EmbeddedQueue::open(dir, QueueOptions { max_receives: 5 })?),
         places: Arc::new(places),
         search: Arc::new(EmbeddedSearch::open(dir)?),
+        notifications: Arc::new(EmbeddedNotifications::open(dir)?),
     };
     let config = GameConfig {
         default_place: "la".to_owned(),

@@ -33,6 +33,29 @@ pub fn authenticated(
         })
 }
 
+/// The admin a request to the admin area comes from, by the same credentials as the API:
+/// 401 for missing, malformed, unknown or banned credentials (the admin area answers it
+/// with `WWW-Authenticate: Basic realm="admin"`, so a browser prompts for the user id and
+/// the token), 403 for anyone but an admin.
+pub(crate) async fn admin(state: &AppState, header: Option<&str>) -> Result<UserId, ApiError> {
+    let credentials = parse(header)?;
+    let user = state
+        .game
+        .authenticate(&credentials.token, credentials.claimed_user)
+        .await?;
+    state.game.require_admin(user).await?;
+    Ok(user)
+}
+
+/// Whether the header carries Basic credentials, the kind a browser remembers and sends
+/// by itself (see the admin area's cross-site request check).
+pub(crate) fn is_basic(header: Option<&str>) -> bool {
+    header
+        .map(str::trim_start)
+        .and_then(|header| header.split_once(' '))
+        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+}
+
 fn parse(header: Option<&str>) -> Result<Credentials, ApiError> {
     let header = header.ok_or_else(|| {
         ApiError::unauthorized(
@@ -79,6 +102,15 @@ mod tests {
         let basic = parse(Some(&format!("Basic {basic}"))).unwrap();
         assert_eq!(basic.token, "tok");
         assert_eq!(basic.claimed_user.unwrap().to_string(), user);
+    }
+
+    #[test]
+    fn basic_is_told_from_bearer() {
+        assert!(is_basic(Some("Basic abc")));
+        assert!(is_basic(Some(" basic abc")));
+        assert!(!is_basic(Some("Bearer abc")));
+        assert!(!is_basic(Some("Basic")));
+        assert!(!is_basic(None));
     }
 
     #[test]

@@ -146,6 +146,8 @@ pub struct UserPatch {
     /// `{"lat": .., "lon": ..}`, `"lat,lon"`, or the legacy Geo-Position string.
     #[schema(value_type = Object)]
     pub location: Option<serde_json::Value>,
+    /// The device's Apple push token: registers it for notifications.
+    pub apn_device_id: Option<String>,
 }
 
 /// Reads a location given as `{lat, lon}`, `"lat,lon"` or a Geo-Position string.
@@ -265,7 +267,8 @@ pub struct Photo {
     pub place: Place,
     /// `photo` or `movie`.
     pub media_type: String,
-    /// `pending_upload`, `processing`, `ready`, `rejected`, `duplicate` or `deleted`.
+    /// `pending_upload`, `processing`, `ready`, `rejected`, `duplicate`, or `hidden` (its owner
+    /// sees a photo a moderator hid).
     pub state: String,
     /// Why it was rejected.
     #[serde(skip_serializing_if = "Option::is_none")]

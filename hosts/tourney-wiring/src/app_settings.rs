@@ -1,6 +1,8 @@
 //! The product's own settings, the `[app]` section of `ocean::Settings`: where the server
 //! listens and the game's rules that operators may tune.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// LocalPicTourney's `[app]` settings (`OCEAN__APP__<KEY>` in the environment).
@@ -29,6 +31,17 @@ pub struct TourneySettings {
     /// largest US cities of the GeoNames dataset; the first generation's list of 19 is not
     /// recorded).
     pub featured_places: Vec<String>,
+    /// Seconds after which a tag use counts half as much on the trending lists.
+    pub trending_half_life_secs: u64,
+    /// Seconds between the worker's recomputations of the trending lists.
+    pub trending_interval_secs: u64,
+    /// Featured tags per category (`GET /v1/tags/{category}` lists those with photos, in
+    /// this order).
+    pub featured_tags: BTreeMap<String, Vec<String>>,
+    /// Whether the server runs behind a reverse proxy that sets `X-Forwarded-For`: the
+    /// client address recorded with a flag is then that header's first entry, else the
+    /// connection's peer address (a client could forge the header).
+    pub behind_proxy: bool,
 }
 
 impl Default for TourneySettings {
@@ -46,6 +59,18 @@ impl Default for TourneySettings {
             max_upload_bytes: 20 * 1024 * 1024,
             require_facebook: false,
             featured_places: DEFAULT_FEATURED_PLACES.map(str::to_owned).to_vec(),
+            trending_half_life_secs: 60 * 60,
+            trending_interval_secs: 60,
+            featured_tags: DEFAULT_FEATURED_TAGS
+                .iter()
+                .map(|(category, tags)| {
+                    (
+                        (*category).to_owned(),
+                        tags.iter().map(|tag| (*tag).to_owned()).collect(),
+                    )
+                })
+                .collect(),
+            behind_proxy: false,
         }
     }
 }
@@ -57,6 +82,15 @@ const DEFAULT_FEATURED_PLACES: [&str; 19] = [
     "5128581", "5368361", "4887398", "4699066", "5308655", "4560349", "4726206", "5391811",
     "4684888", "4160021", "4691930", "5392171", "4671654", "4509177", "4460243", "4259418",
     "5391959", "5809844", "5419384",
+];
+
+/// A few featured tags for each default category.
+const DEFAULT_FEATURED_TAGS: [(&str, [&str; 3]); 5] = [
+    ("female", ["portrait", "fashion", "smile"]),
+    ("male", ["portrait", "fashion", "beard"]),
+    ("landscapes", ["sunset", "mountains", "beach"]),
+    ("architecture", ["skyline", "bridge", "church"]),
+    ("cars", ["classic", "sportscar", "vintage"]),
 ];
 
 /// The settings tree the product's hosts load.

@@ -8,6 +8,7 @@ mod app_settings;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use ocean::settings::{
@@ -20,7 +21,7 @@ use ocean_embedded::{
     EmbeddedSearch, EmbeddedStream, MediaOptions, PlacesOptions, QueueOptions,
 };
 use tourney_core::service::{Game, GameConfig, GamePorts};
-use tourney_core::{Category, CategoryList};
+use tourney_core::{Category, CategoryList, Tag, TrendingConfig};
 
 pub use app_settings::{AppSettings, TourneySettings};
 
@@ -145,6 +146,15 @@ pub fn game(ports: &Ports, settings: &AppSettings) -> Result<Game> {
     ] {
         Category::parse(value, &categories).with_context(|| key.to_owned())?;
     }
+    for (category, tags) in &app.featured_tags {
+        let key = format!("app.featured_tags.{category}");
+        Category::parse(category, &categories).with_context(|| key.clone())?;
+        for tag in tags {
+            Tag::parse(tag).with_context(|| key.clone())?;
+        }
+    }
+    let trending = TrendingConfig::new(Duration::from_secs(app.trending_half_life_secs))
+        .context("app.trending_half_life_secs")?;
     let config = GameConfig {
         categories,
         default_post_category: app.default_post_category.clone(),
@@ -154,6 +164,9 @@ pub fn game(ports: &Ports, settings: &AppSettings) -> Result<Game> {
         max_upload_bytes: app.max_upload_bytes,
         require_facebook: app.require_facebook,
         featured_places: app.featured_places.clone(),
+        trending,
+        trending_interval: Duration::from_secs(app.trending_interval_secs),
+        featured_tags: app.featured_tags.clone(),
         ..GameConfig::default()
     };
     let game_ports = GamePorts {
@@ -163,6 +176,7 @@ pub fn game(ports: &Ports, settings: &AppSettings) -> Result<Game> {
         queue: Arc::clone(&ports.queue),
         places: Arc::clone(&ports.places),
         search: Arc::clone(&ports.search),
+        notifications: Arc::clone(&ports.notifications),
     };
     Ok(Game::new(game_ports, config))
 }

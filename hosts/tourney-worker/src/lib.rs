@@ -1,5 +1,7 @@
-//! The worker: one step ([`Worker::run_once`]) that processes waiting uploads and scores the
-//! votes that arrived as one rating period, and a loop around it that stops between steps.
+//! The worker: one step ([`Worker::run_once`]) that processes waiting uploads, scores the
+//! votes that arrived as one rating period and runs the scheduled jobs that are due (the
+//! trending tags every interval, the weekly awards once a week has ended), and a loop
+//! around it that stops between steps.
 //!
 //! Tests call `run_once` until it reports idle; the binary and the server's in-process
 //! worker call [`Worker::run`], which finishes the current step when asked to stop.
@@ -12,7 +14,7 @@ use ocean::queue::Delivery;
 use tourney_core::MediaType;
 use tourney_core::Timestamp;
 use tourney_core::service::{
-    Game, MEDIA_QUEUE, ProcessedMedia, ScoringReport, ServiceError, UploadJob,
+    AwardsReport, Game, MEDIA_QUEUE, ProcessedMedia, ScoringReport, ServiceError, UploadJob,
 };
 use tourney_media::{ContentType, Limits, ProcessedImage, Rejection};
 
@@ -28,10 +30,15 @@ pub struct StepReport {
     pub media_jobs: usize,
     /// The rating period scored.
     pub scoring: ScoringReport,
+    /// Whether the trending tags were due and recomputed.
+    pub trending_refreshed: bool,
+    /// The weekly awards given (weeks ended since the last run).
+    pub awards: AwardsReport,
 }
 
 impl StepReport {
-    /// Whether the step found nothing to do.
+    /// Whether the step found nothing waiting (no upload, no vote). Scheduled jobs run on
+    /// their own clock and do not count: a step that only ran them is idle.
     pub fn is_idle(&self) -> bool {
         self.media_jobs == 0 && self.scoring.idle
     }
@@ -58,9 +65,11 @@ impl Worker {
         }
     }
 
-    /// One step: up to ten waiting uploads processed, then one rating period scored.
-    /// Failures of one upload leave it on the queue for a later attempt (and the dead-letter
-    /// queue after too many); a scoring race with another worker is not an error.
+    /// One step at `now`: up to ten waiting uploads processed, then one rating period
+    /// scored, then the scheduled jobs that are due at `now` (trending tags, weekly awards;
+    /// their schedules are stored, so several workers share them). Failures of one upload
+    /// leave it on the queue for a later attempt (and the dead-letter queue after too many);
+    /// a scoring race with another worker is not an error.
     pub async fn run_once(&self, now: Timestamp) -> Result<StepReport> {
         let deliveries = self
             .game
@@ -97,9 +106,28 @@ impl Worker {
                 "rating period scored"
             );
         }
+        let trending_refreshed = self
+            .game
+            .refresh_trending_if_due(now)
+            .await
+            .context("recomputing the trending tags")?;
+        let awards = self
+            .game
+            .give_weekly_awards(now)
+            .await
+            .context("giving the weekly awards")?;
+        if awards.weeks > 0 {
+            tracing::info!(
+                weeks = awards.weeks,
+                awards = awards.awards,
+                "weekly awards given"
+            );
+        }
         Ok(StepReport {
             media_jobs,
             scoring,
+            trending_refreshed,
+            awards,
         })
     }
 

@@ -1,6 +1,7 @@
 //! Comments on photos: 1 to 300 characters by users whose registration is complete,
 //! listed oldest first with paging. A comment, its lookup by id and the photo's comment
-//! count are one commit, so the count never drifts from the list.
+//! count are one commit, so the count never drifts from the list. Comments hidden by a
+//! moderator are left out of the list and the count (`service/moderation.rs`).
 
 use ocean::records::{Key, Order, Query, SortRange};
 use rand::Rng;
@@ -8,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{CommentId, PhotoId, UserId};
 use crate::names::CommentText;
+use crate::service::activity::ActivityKind;
 use crate::service::photos::PhotoState;
 use crate::service::store::{self, Versioned};
 use crate::service::{Game, ServiceError};
@@ -41,6 +43,9 @@ pub(crate) struct CommentRecord {
     pub(crate) user_id: String,
     pub(crate) text: String,
     pub(crate) created_at: i64,
+    /// Hidden by a moderator: left out of the list and the photo's count.
+    #[serde(default)]
+    pub(crate) hidden: bool,
 }
 
 /// Where a comment lives, by its id (flags and moderation find it this way).
@@ -73,7 +78,7 @@ fn lookup_key(comment_id: &str) -> Key {
     Key::new(format!("c#{comment_id}"), "comment")
 }
 
-fn count_key(photo_id: &str) -> Key {
+pub(crate) fn count_key(photo_id: &str) -> Key {
     Key::new(format!("p#{photo_id}"), "comments")
 }
 
@@ -107,6 +112,7 @@ impl Game {
             user_id: author.to_string(),
             text: text.as_str().to_owned(),
             created_at: now.millis(),
+            hidden: false,
         };
         let key = comment_key(&record.photo_id, record.created_at, &record.id);
         let lookup = CommentLookup {
@@ -131,6 +137,8 @@ impl Game {
             ];
             match self.ports.records.commit(writes).await {
                 Ok(()) => {
+                    self.tell_owner_of_comment(photo_id, author, comment_id, now)
+                        .await?;
                     return comment_view(&record, author_view.user_name);
                 }
                 Err(error) if error.kind() == ocean::ErrorKind::Conflict => {}
@@ -144,6 +152,7 @@ impl Game {
     }
 
     /// A ready photo's comments, oldest first, one page, with the next page's cursor.
+    /// Hidden comments are left out (a page may then be short while the cursor is set).
     pub async fn comments(
         &self,
         photo_id: PhotoId,
@@ -158,11 +167,12 @@ impl Game {
             ..Query::partition(format!("p#{photo_id}"), limit)
         };
         let page = self.ports.records.query(&query).await?;
-        let records: Vec<CommentRecord> = page
+        let mut records: Vec<CommentRecord> = page
             .items
             .iter()
             .map(store::decode)
             .collect::<Result<_, _>>()?;
+        records.retain(|record| !record.hidden);
         let author_keys: Vec<Key> = records
             .iter()
             .map(|record| store::user_key(&record.user_id))
@@ -179,6 +189,33 @@ impl Game {
         Ok((views, page.next.map(|cursor| cursor.0)))
     }
 
+    /// Tells the photo's owner about a comment (not their own).
+    async fn tell_owner_of_comment(
+        &self,
+        photo_id: PhotoId,
+        author: UserId,
+        comment_id: CommentId,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let Some(photo) = self.photo_record(&photo_id.to_string()).await? else {
+            return Ok(());
+        };
+        let owner = UserId::parse(&photo.value.owner)?;
+        if owner == author {
+            return Ok(());
+        }
+        self.tell(
+            owner,
+            ActivityKind::NewComment,
+            Some(author),
+            Some(photo_id),
+            Some(comment_id),
+            &format!("new_comment#{comment_id}"),
+            now,
+        )
+        .await
+    }
+
     /// How many comments a photo has.
     pub async fn comment_count(&self, photo_id: PhotoId) -> Result<u64, ServiceError> {
         let count: Option<Versioned<CommentCount>> = store::get(
@@ -189,18 +226,40 @@ impl Game {
         Ok(count.map_or(0, |c| c.value.count))
     }
 
-    /// Refuses a photo that does not exist or is not ready (not found, as for anyone but
-    /// its owner).
+    /// Refuses a photo that does not exist, is not ready or is hidden by a moderator (not
+    /// found, as for anyone but its owner).
     async fn ready_photo(&self, photo_id: PhotoId) -> Result<(), ServiceError> {
         let stored = self.photo_record(&photo_id.to_string()).await?;
         match stored {
-            Some(stored) if stored.value.state == PhotoState::Ready => Ok(()),
+            Some(stored) if stored.value.state == PhotoState::Ready && !stored.value.hidden => {
+                Ok(())
+            }
             _ => Err(ServiceError::not_found(format!("photo {photo_id}"))),
         }
     }
+
+    /// A comment by its id: where it is stored and its record at the version read; `None`
+    /// when there is no such comment.
+    pub(crate) async fn comment_by_id(
+        &self,
+        comment_id: CommentId,
+    ) -> Result<Option<(Key, Versioned<CommentRecord>)>, ServiceError> {
+        let lookup: Option<Versioned<CommentLookup>> = store::get(
+            self.ports.records.as_ref(),
+            &lookup_key(&comment_id.to_string()),
+        )
+        .await?;
+        let Some(lookup) = lookup else {
+            return Ok(None);
+        };
+        let key = Key::new(format!("p#{}", lookup.value.photo_id), lookup.value.sort);
+        let stored: Option<Versioned<CommentRecord>> =
+            store::get(self.ports.records.as_ref(), &key).await?;
+        Ok(stored.map(|stored| (key, stored)))
+    }
 }
 
-fn comment_view(
+pub(crate) fn comment_view(
     record: &CommentRecord,
     user_name: Option<String>,
 ) -> Result<CommentView, ServiceError> {

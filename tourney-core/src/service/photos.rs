@@ -37,6 +37,10 @@ pub enum PhotoState {
     /// Deleted by its owner: out of every pool, list and board, its media removed. The
     /// record stays so the vote log still names it (`rescore` needs it).
     Deleted,
+    /// Ready but hidden by a moderator: only its owner sees it, in this state. Never
+    /// stored as a state (the record keeps `ready` and a `hidden` mark, so restoring it
+    /// needs nothing else); views show it.
+    Hidden,
 }
 
 /// Rendition sizes: the longest side fits inside N x N.
@@ -160,6 +164,14 @@ pub(crate) struct PhotoRecord {
     /// Tags as first typed.
     #[serde(default)]
     pub(crate) tags: Vec<String>,
+    /// Hidden by a moderator: out of every pool, board, tag pool, match and list, and seen
+    /// by its owner only. The record and its rating stay: votes already cast still score.
+    #[serde(default)]
+    pub(crate) hidden: bool,
+    /// Its owner is banned: out of every pool, board, tag pool and match until the ban is
+    /// lifted (still shown on its own page).
+    #[serde(default)]
+    pub(crate) owner_banned: bool,
 }
 
 /// A rating as stored: r, RD, sigma, and when it was last rated.
@@ -226,9 +238,26 @@ impl PhotoRecord {
         Ok(self.rating.to_photo_rating()?.aged_to(now, settings)?)
     }
 
-    /// Whether it is in its pools: ready and entered.
+    /// Whether it is in its pools: ready, entered, not hidden by a moderator and its owner
+    /// not banned. Pools, boards, tag pools and matches all go by this (and the pool index
+    /// keys of [`PhotoRecord::to_item`]), so hiding or banning takes it out of all of them
+    /// with one write.
     pub(crate) fn competes(&self) -> bool {
-        self.state == PhotoState::Ready && self.enter_in_tournament
+        self.state == PhotoState::Ready
+            && self.enter_in_tournament
+            && !self.hidden
+            && !self.owner_banned
+    }
+
+    /// Whether `viewer` may see it: ready and not hidden, or anything but deleted for its
+    /// owner.
+    pub(crate) fn visible_to(&self, viewer: Option<UserId>) -> bool {
+        let is_owner = viewer.is_some_and(|viewer| viewer.to_string() == self.owner);
+        match self.state {
+            PhotoState::Deleted => false,
+            PhotoState::Ready if !self.hidden => true,
+            _ => is_owner,
+        }
     }
 
     /// The item storing this record at `version`, with its index keys.
@@ -316,6 +345,8 @@ impl Game {
             applied_period: None,
             before_period: None,
             tags,
+            hidden: false,
+            owner_banned: false,
         };
         let upload = self.ports.media.presign_upload(&UploadRequest {
             key: original_key(&record.id)?,
@@ -473,12 +504,34 @@ impl Game {
         }
         if record.competes() {
             self.index_tags(record).await?;
+            self.tell_followers_of_photo(record).await?;
+        }
+        Ok(())
+    }
+
+    /// Tells the owner's followers about a new competing photo (once each, however often
+    /// the job runs), dated when the photo was posted.
+    async fn tell_followers_of_photo(&self, record: &PhotoRecord) -> Result<(), ServiceError> {
+        let owner = UserId::parse(&record.owner)?;
+        let photo_id = record.photo_id()?;
+        for follower in self.all_followers(owner).await? {
+            self.tell(
+                follower,
+                crate::service::activity::ActivityKind::NewPhoto,
+                Some(owner),
+                Some(photo_id),
+                None,
+                &format!("new_photo#{photo_id}"),
+                Timestamp::from_millis(record.created_at),
+            )
+            .await?;
         }
         Ok(())
     }
 
     /// A photo as the API shows it, RD aged to `now`. Only the owner sees a photo that is
-    /// not ready; for everyone else it does not exist.
+    /// not ready or is hidden by a moderator (as `hidden`); for everyone else it does not
+    /// exist.
     pub async fn photo(
         &self,
         photo_id: PhotoId,
@@ -488,15 +541,15 @@ impl Game {
         let stored = self.photo_record(&photo_id.to_string()).await?;
         let not_found = || ServiceError::not_found(format!("photo {photo_id}"));
         let record = stored.ok_or_else(not_found)?.value;
-        let is_owner = viewer.is_some_and(|viewer| viewer.to_string() == record.owner);
-        if record.state == PhotoState::Deleted || (record.state != PhotoState::Ready && !is_owner) {
+        if !record.visible_to(viewer) {
             return Err(not_found());
         }
         self.photo_view(&record, now)
     }
 
-    /// A user's photos, newest first, one page. The owner sees every state; others only
-    /// ready photos (a page may then be short while `next` is set).
+    /// A user's photos, newest first, one page. The owner sees every state (hidden ones as
+    /// `hidden`); others only ready photos that are not hidden (a page may then be short
+    /// while `next` is set).
     pub async fn user_photos(
         &self,
         owner: UserId,
@@ -516,12 +569,7 @@ impl Game {
         let mut photos = Vec::with_capacity(page.items.len());
         for item in &page.items {
             let record: PhotoRecord = store::decode(item)?;
-            let visible = match record.state {
-                PhotoState::Ready => true,
-                PhotoState::Deleted => false,
-                _ => owner == viewer,
-            };
-            if visible {
+            if record.visible_to(Some(viewer)) {
                 photos.push(self.photo_view(&record, now)?);
             }
         }
@@ -555,7 +603,11 @@ impl Game {
             category: record.category.clone(),
             place: record.place.clone(),
             media_type: record.media_type(),
-            state: record.state,
+            state: if record.hidden && record.state == PhotoState::Ready {
+                PhotoState::Hidden
+            } else {
+                record.state
+            },
             rejection_reason: record.rejection_reason.clone(),
             score: rating.rating(),
             rd: rating.deviation(),
@@ -594,7 +646,7 @@ impl Game {
                 .filter(|stored| stored.value.state != PhotoState::Deleted)
                 .ok_or_else(not_found)?;
             if stored.value.owner != caller.to_string() {
-                if stored.value.state != PhotoState::Ready {
+                if !stored.value.visible_to(Some(caller)) {
                     return Err(not_found());
                 }
                 return Err(ServiceError::Forbidden {

@@ -14,6 +14,15 @@
 //! | tag member (a competing photo carrying the tag) | `tag#<category>#<lowercase tag>` | `<photo>` | |
 //! | owner's win counts | `u#<user>` | `stats` | |
 //! | rating period (kept: the vote log's periods) | `period#<stream position>` | `period` | |
+//! | tag use claim (one per photo and tag: counted once) | `tag_use#<photo>` | `<lowercase tag>` | |
+//! | tag use by time (what trending reads) | `tu#<category>` | `<time>#<photo>#<lowercase tag>` | |
+//! | a category's trending tags as last computed | `trending#<category>` | `trending` | |
+//! | a scheduled worker job's last run (`trending`, `awards`) | `schedule#<job>` | `schedule` | |
+//! | a category's awards of an ISO week (the claim settling it once) | `award#<category>#<YYYY-Www>` | `award` | |
+//! | a photo's award | `pa#<photo>` | `<YYYY-Www>#<category>` | |
+//! | flag (one per flagger per object; kind `user`, `photo` or `comment`) | `flag#<kind>#<object>` | `f#<flagger>` | |
+//! | an object's flag counts | `flag#<kind>#<object>` | `summary` | 0 while flags are open: `modq` (sort: open count, last flag time, kind, object) |
+//! | moderation history entry | `flag#<kind>#<object>` | `h#<time>#<random>` | |
 //!
 //! Bodies are JSON. Versions count writes: each write stores the read version + 1 under
 //! `Condition::VersionIs(read version)`, so concurrent writers conflict instead of losing
@@ -34,6 +43,9 @@ pub(crate) const LOCAL_POOL: Index = index(1);
 pub(crate) const REGIONAL_POOL: Index = index(2);
 /// Secondary index of a category's global pool.
 pub(crate) const GLOBAL_POOL: Index = index(3);
+/// Secondary index of the moderation queue: index 0, shared with [`BY_OWNER`] under its own
+/// partition (`modq`), holding the flag counts of objects with open flags.
+pub(crate) const MODERATION_QUEUE: Index = index(0);
 
 const fn index(n: u8) -> Index {
     match Index::new(n) {

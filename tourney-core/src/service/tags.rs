@@ -1,7 +1,9 @@
 //! Tags: free text on photos, added at upload or later by the owner, matched
 //! case-insensitively and shown as first typed. A competing photo's tags make it a member
 //! of each tag's pool in its category (tag boards, tag matches) and put the tag in the
-//! category's search index; `reindex_search` rebuilds both from the photos.
+//! category's search index; `reindex_search` rebuilds both from the photos. Featured tags
+//! (a setting per category) are listed with their best photos; each tag's uses feed
+//! trending (`trending_tags.rs`).
 
 use std::collections::BTreeMap;
 
@@ -114,7 +116,7 @@ impl Game {
                 .ok_or_else(not_found)?;
             let mut record = stored.value;
             if record.owner != caller.to_string() {
-                if record.state != crate::service::PhotoState::Ready {
+                if !record.visible_to(Some(caller)) {
                     return Err(not_found());
                 }
                 return Err(ServiceError::Forbidden {
@@ -122,6 +124,11 @@ impl Game {
                 });
             }
             if record.has_tag(&tag) {
+                // Idempotent, and it finishes an earlier call that stored the tag but
+                // crashed before indexing it.
+                if record.competes() {
+                    self.index_tags(&record).await?;
+                }
                 return self.photo_view(&record, now);
             }
             if record.tags.len() >= MAX_TAGS_PER_PHOTO {
@@ -135,6 +142,9 @@ impl Game {
             match self.ports.records.write(write).await {
                 Ok(()) => {
                     if record.competes() {
+                        // Used now, before `index_tags` would count it at upload time.
+                        self.record_tag_uses(&record, std::slice::from_ref(&tag), now)
+                            .await?;
                         self.index_tags(&record).await?;
                     }
                     return self.photo_view(&record, now);
@@ -149,12 +159,14 @@ impl Game {
         })
     }
 
-    /// Writes a competing photo's tag memberships and indexes its tags for search.
-    /// Idempotent.
+    /// Writes a competing photo's tag memberships, indexes its tags for search and records
+    /// each tag's use for trending (at upload time, unless recorded already). Idempotent.
     pub(crate) async fn index_tags(&self, record: &PhotoRecord) -> Result<usize, ServiceError> {
         let mut writes = Vec::with_capacity(record.tags.len());
+        let mut tags = Vec::with_capacity(record.tags.len());
         for text in &record.tags {
             let tag = Tag::parse(text)?;
+            tags.push(tag.clone());
             let member = TagMember {
                 photo_id: record.id.clone(),
                 tag: tag.display().to_owned(),
@@ -174,6 +186,8 @@ impl Game {
         for text in &record.tags {
             self.ports.search.index(&namespace, text).await?;
         }
+        self.record_tag_uses(record, &tags, Timestamp::from_millis(record.created_at))
+            .await?;
         Ok(n_written)
     }
 
@@ -288,31 +302,66 @@ impl Game {
             let Ok(tag) = Tag::parse(&hit.term) else {
                 continue;
             };
-            let pool = self.tag_pool(category.as_str(), &tag).await?;
-            let records: Vec<PhotoRecord> = pool.into_values().collect();
-            let best = self.board_page(&records, Window::AllTime, PageSize::new(1)?, None, now)?;
-            let Some((_, _, cover)) = best.entries.into_iter().next() else {
-                continue;
-            };
-            // Shown as first typed: the spelling on the tag's oldest photo.
-            let first_typed = records
-                .iter()
-                .min_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)))
-                .and_then(|oldest| {
-                    oldest
-                        .tags
-                        .iter()
-                        .find(|text| Tag::parse(text).is_ok_and(|t| t == tag))
-                })
-                .cloned()
-                .unwrap_or(hit.term);
-            found.push(TagHit {
-                tag: first_typed,
-                cover,
-                n_photos: records.len(),
-            });
+            if let Some(found_tag) = self.tag_hit(category.as_str(), &tag, now).await? {
+                found.push(found_tag);
+            }
         }
         Ok(found)
+    }
+
+    /// The featured tags of `category` (the `featured_tags` setting) that have competing
+    /// photos, in the configured order, each shown as first typed with its best photo and
+    /// how many photos carry it. An unknown category is refused.
+    pub async fn featured_tags(
+        &self,
+        category: &str,
+        now: Timestamp,
+    ) -> Result<Vec<TagHit>, ServiceError> {
+        let category = Category::parse(category, &self.config.categories)?;
+        let Some(texts) = self.config.featured_tags.get(category.as_str()) else {
+            return Ok(Vec::new());
+        };
+        let mut featured = Vec::with_capacity(texts.len());
+        for text in texts {
+            let tag = Tag::parse(text)?;
+            if let Some(hit) = self.tag_hit(category.as_str(), &tag, now).await? {
+                featured.push(hit);
+            }
+        }
+        Ok(featured)
+    }
+
+    /// `tag` in `category` with its best competing photo (by the boards' ranking key) and
+    /// how many carry it, shown as first typed (the spelling on its oldest photo); `None`
+    /// when no competing photo carries it.
+    pub(crate) async fn tag_hit(
+        &self,
+        category: &str,
+        tag: &Tag,
+        now: Timestamp,
+    ) -> Result<Option<TagHit>, ServiceError> {
+        let pool = self.tag_pool(category, tag).await?;
+        let records: Vec<PhotoRecord> = pool.into_values().collect();
+        let best = self.board_page(&records, Window::AllTime, PageSize::new(1)?, None, now)?;
+        let Some((_, _, cover)) = best.entries.into_iter().next() else {
+            return Ok(None);
+        };
+        let first_typed = records
+            .iter()
+            .min_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)))
+            .and_then(|oldest| {
+                oldest
+                    .tags
+                    .iter()
+                    .find(|text| Tag::parse(text).is_ok_and(|t| t == *tag))
+            })
+            .cloned()
+            .unwrap_or_else(|| tag.display().to_owned());
+        Ok(Some(TagHit {
+            tag: first_typed,
+            cover,
+            n_photos: records.len(),
+        }))
     }
 
     /// Rebuilds every tag membership and the tag search index from the competing photos

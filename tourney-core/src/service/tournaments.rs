@@ -13,6 +13,7 @@ use crate::cadence::{CadenceConfig, CadenceState};
 use crate::error::Error;
 use crate::ids::{PhotoId, TournamentId, UserId};
 use crate::pool::Scope;
+use crate::service::activity::ActivityKind;
 use crate::service::matches::VoteEvent;
 use crate::service::photos::{PhotoRecord, PhotoView};
 use crate::service::store::{self, Versioned};
@@ -255,6 +256,48 @@ impl Game {
             && error.kind() != ocean::ErrorKind::Conflict
         {
             return Err(error.into());
+        }
+        if let Some(&champion) = winners.last() {
+            self.tell_tournament_won(champion, tournament_id, Timestamp::from_millis(at))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Tells the champion's owner (`you_won_tournament`) and the owner's followers
+    /// (`won_tournament`), once per tournament.
+    async fn tell_tournament_won(
+        &self,
+        champion: PhotoId,
+        tournament_id: TournamentId,
+        at: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let Some(photo) = self.photo_record(&champion.to_string()).await? else {
+            return Ok(());
+        };
+        let owner = UserId::parse(&photo.value.owner)?;
+        let about = format!("tournament#{tournament_id}");
+        self.tell(
+            owner,
+            ActivityKind::YouWonTournament,
+            None,
+            Some(champion),
+            None,
+            &about,
+            at,
+        )
+        .await?;
+        for follower in self.all_followers(owner).await? {
+            self.tell(
+                follower,
+                ActivityKind::WonTournament,
+                Some(owner),
+                Some(champion),
+                None,
+                &about,
+                at,
+            )
+            .await?;
         }
         Ok(())
     }

@@ -63,6 +63,10 @@ pub(crate) struct UserRecord {
     /// What the user may do beyond playing.
     #[serde(default)]
     pub(crate) role: Role,
+    /// Banned by a moderator: the token is refused (401) and their photos leave every
+    /// pool until the ban is lifted.
+    #[serde(default)]
+    pub(crate) banned: bool,
 }
 
 /// What a user may do beyond playing. Admins are made by the command line only, never
@@ -234,8 +238,8 @@ impl Game {
     }
 
     /// The user a bearer token belongs to; [`ServiceError::Unauthorized`] for an unknown,
-    /// rotated or deleted token. With `claimed_user` (Basic auth's user part) the token must
-    /// also belong to that user.
+    /// rotated or deleted token, or a banned user's. With `claimed_user` (Basic auth's user
+    /// part) the token must also belong to that user.
     pub async fn authenticate(
         &self,
         token: &str,
@@ -251,6 +255,19 @@ impl Game {
         let user_id = UserId::parse(&user_id).map_err(|_| unauthorized())?;
         if claimed_user.is_some_and(|claimed| claimed != user_id) {
             return Err(unauthorized());
+        }
+        // Read at every request, so a ban takes effect at once.
+        let user = self
+            .user_record(user_id)
+            .await
+            .map_err(|error| match error {
+                ServiceError::NotFound { .. } => unauthorized(),
+                other => other,
+            })?;
+        if user.value.banned {
+            return Err(ServiceError::Unauthorized {
+                message: "this account is banned".to_owned(),
+            });
         }
         Ok(user_id)
     }
@@ -565,6 +582,7 @@ fn new_user_record(
         deleted: false,
         cadence: None,
         role: Role::User,
+        banned: false,
     };
     (user_id, token, record)
 }

@@ -9,7 +9,7 @@ use tourney_core::{Coordinates, MediaType, PhotoId, UserId};
 use crate::service::{at, config, open_ports, processed_photo, ready_tagged_photo};
 
 /// A user whose registration is `ok`: name, categories, location and a profile photo.
-async fn registered(game: &Game, name: &str, n: u64, rng: &mut SmallRng) -> UserId {
+pub(crate) async fn registered(game: &Game, name: &str, n: u64, rng: &mut SmallRng) -> UserId {
     let (user, _) = game
         .create_user(NewUser::default(), at(0), rng)
         .await

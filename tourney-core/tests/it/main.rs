@@ -1,9 +1,12 @@
 //! The one integration-test binary of `tourney-core`: property tests of the game rules
 //! against brute-force oracles, through the public API only.
 
+mod awards;
 mod bracket;
 mod comments;
 mod leaderboard;
+mod moderation;
 mod pairing;
 mod service;
 mod tags;
+mod trending_tags;

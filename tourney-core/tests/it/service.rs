@@ -10,14 +10,15 @@ use ocean::places::Place;
 use ocean::{Places, Records, Stream};
 use ocean_conformance::faulty::{FaultMode, FaultPlan, Faulty};
 use ocean_embedded::{
-    EmbeddedMedia, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords, EmbeddedSearch, EmbeddedStream,
-    MediaOptions, PlacesOptions, QueueOptions,
+    EmbeddedMedia, EmbeddedNotifications, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords,
+    EmbeddedSearch, EmbeddedStream, MediaOptions, PlacesOptions, QueueOptions,
 };
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use tourney_core::service::{
-    BoardQuery, Game, GameConfig, GamePorts, MEDIA_QUEUE, NewPhoto, NewUser, PhotoState,
-    ProcessedMedia, ProfilePatch, ProposalOptions, RescoreMode, Role, ServiceError, UploadJob,
+    ActivityKind, BoardQuery, Game, GameConfig, GamePorts, MEDIA_QUEUE, NewPhoto, NewUser,
+    PhotoState, ProcessedMedia, ProfilePatch, ProposalOptions, RescoreMode, Role, ServiceError,
+    UploadJob,
 };
 use tourney_core::{
     Coordinates, MediaType, PageSize, PhotoId, PhotoRating, RatingPeriod, Side, Timestamp, UserId,
@@ -68,6 +69,7 @@ pub(crate) async fn open_ports(dir: &Path) -> GamePorts {
         queue: Arc::new(EmbeddedQueue::open(dir, QueueOptions { max_receives: 5 }).unwrap()),
         places: Arc::new(places),
         search: Arc::new(EmbeddedSearch::open(dir).unwrap()),
+        notifications: Arc::new(EmbeddedNotifications::open(dir).unwrap()),
     }
 }
 
@@ -652,9 +654,34 @@ async fn the_cadence_brings_local_regional_and_global_tournaments_and_reports_sc
         ),
         "{refused:?}"
     );
+    // A fan follows the champion's owner: both hear about the win, once.
+    let champion_owner = game.photo(winners[14], None, at(65)).await.unwrap().owner;
+    let fan = crate::comments::registered(&game, "Fan", 77, &mut rng).await;
+    game.follow(fan, champion_owner, at(66)).await.unwrap();
     game.report_tournament(judge, tournament.id, &winners, at(70))
         .await
         .unwrap();
+    let news = |user| {
+        let game = game.clone();
+        async move {
+            let (items, _) = game.activity(user, 10, None).await.unwrap();
+            items
+                .into_iter()
+                .map(|item| (item.kind, item.photo))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        news(champion_owner).await,
+        [
+            (ActivityKind::YouWonTournament, Some(winners[14])),
+            (ActivityKind::NewFollower, None)
+        ]
+    );
+    assert_eq!(
+        news(fan).await,
+        [(ActivityKind::WonTournament, Some(winners[14]))]
+    );
     let again = game
         .report_tournament(
             judge,

@@ -8,14 +8,19 @@
 //! `#[derive(OpenApi)] pub(crate) struct Doc` listing its `#[utoipa::path]` handlers; then
 //! add `mod users;` and one line each to [`all`], [`SERVED_ROUTES`] and [`openapi`].
 
+mod admin;
+mod awards;
 mod boards;
 mod comments;
 mod docs;
+mod flags;
 mod media;
 mod ops;
 mod photos;
 mod play;
 mod service;
+mod share;
+mod social;
 mod tags;
 mod users;
 
@@ -40,6 +45,9 @@ pub struct ServedRoute {
     pub tail: bool,
     /// Route group: the file under `src/routes/` that serves it.
     pub group: &'static str,
+    /// Whether its parameters take only 32-hex ids (the share page at the root, which
+    /// leaves every other one-segment path alone).
+    pub hex_id: bool,
 }
 
 /// A one-segment route of `group`.
@@ -49,6 +57,22 @@ const fn route(method: &'static str, path: &'static str, group: &'static str) ->
         path,
         tail: false,
         group,
+        hex_id: false,
+    }
+}
+
+/// A one-segment route of `group` whose parameters take only 32-hex ids.
+const fn hex_id_route(
+    method: &'static str,
+    path: &'static str,
+    group: &'static str,
+) -> ServedRoute {
+    ServedRoute {
+        method,
+        path,
+        tail: false,
+        group,
+        hex_id: true,
     }
 }
 
@@ -59,6 +83,7 @@ const fn tail_route(method: &'static str, path: &'static str, group: &'static st
         path,
         tail: true,
         group,
+        hex_id: false,
     }
 }
 
@@ -73,6 +98,17 @@ pub const SERVED_ROUTES: &[ServedRoute] = &[
     route("GET", "/v1/test_location_db", "service"),
     route("GET", "/v1/test_search_db", "service"),
     route("GET", "/v1/config", "service"),
+    route("POST", "/v1/test_push", "social"),
+    route("GET", "/v1/users/me/following", "social"),
+    route("POST", "/v1/users/me/following", "social"),
+    route("DELETE", "/v1/users/me/following", "social"),
+    route("GET", "/v1/users/me/followers", "social"),
+    route("GET", "/v1/users/me/followers/{user_id}", "social"),
+    route("GET", "/v1/users/me/feed", "social"),
+    route("GET", "/v1/users/me/activity", "social"),
+    route("GET", "/v1/users/me/notification_history", "social"),
+    route("GET", "/v1/users/me/notification_settings", "social"),
+    route("PATCH", "/v1/users/me/notification_settings", "social"),
     route("POST", "/v1/users", "users"),
     route("GET", "/v1/users/me", "users"),
     route("PATCH", "/v1/users/me", "users"),
@@ -88,6 +124,9 @@ pub const SERVED_ROUTES: &[ServedRoute] = &[
     route("GET", "/v1/users/me/photos/{size}", "photos"),
     route("GET", "/v1/photos/{photo_id}/comments", "comments"),
     route("POST", "/v1/photos/{photo_id}/comments", "comments"),
+    route("GET", "/v1/photos/{photo_id}/awards", "awards"),
+    route("GET", "/v1/photo_share/{photo_id}", "share"),
+    hex_id_route("GET", "/{photo_id}", "share"),
     route("GET", "/v1/users/me/matches", "play"),
     route("GET", "/v1/users/me/tag_matches/{tag}", "play"),
     route("GET", "/v1/users/me/matches/{id}", "play"),
@@ -98,6 +137,26 @@ pub const SERVED_ROUTES: &[ServedRoute] = &[
     route("GET", "/v1/leaderboards/{category}", "boards"),
     route("GET", "/v1/leaderboards/{category}/{place}", "boards"),
     route("GET", "/v1/tags/search/{category}/{term}", "tags"),
+    route("GET", "/v1/tags/trending/{category}", "tags"),
+    route("GET", "/v1/tags/{category}", "tags"),
+    route("POST", "/v1/users/{user_id}/flags", "flags"),
+    route("POST", "/v1/photos/{photo_id}/flags", "flags"),
+    route("POST", "/v1/photo_comments/{comment_id}/flags", "flags"),
+    route("GET", "/admin", "admin"),
+    route("GET", "/admin/users/{user_id}", "admin"),
+    route("GET", "/admin/photos/{photo_id}", "admin"),
+    route("GET", "/admin/comments/{comment_id}", "admin"),
+    route("POST", "/admin/photos/{photo_id}/hide", "admin"),
+    route("POST", "/admin/photos/{photo_id}/restore", "admin"),
+    route("POST", "/admin/comments/{comment_id}/hide", "admin"),
+    route("POST", "/admin/comments/{comment_id}/restore", "admin"),
+    route("POST", "/admin/users/{user_id}/ban", "admin"),
+    route("POST", "/admin/users/{user_id}/unban", "admin"),
+    route(
+        "POST",
+        "/admin/flags/{kind}/{object_id}/{flagger_id}/resolve",
+        "admin",
+    ),
     route("GET", "/v1/tags/{category}/{tag}", "tags"),
     route("PUT", "/v1/tags/{tag}/{photo_id}", "tags"),
     tail_route("PUT", "/media/upload/{key}", "media"),
@@ -126,6 +185,16 @@ pub(crate) fn all(state: AppState) -> BoxedFilter<(Response,)> {
         .or(tags::routes(state.clone()))
         .unify()
         .or(comments::routes(state.clone()))
+        .unify()
+        .or(flags::routes(state.clone()))
+        .unify()
+        .or(admin::routes(state.clone()))
+        .unify()
+        .or(social::routes(state.clone()))
+        .unify()
+        .or(awards::routes(state.clone()))
+        .unify()
+        .or(share::routes(state.clone()))
         .unify()
         .or(media::routes(state))
         .unify()
@@ -157,6 +226,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         boards::Doc::openapi(),
         tags::Doc::openapi(),
         comments::Doc::openapi(),
+        flags::Doc::openapi(),
+        admin::Doc::openapi(),
+        social::Doc::openapi(),
+        awards::Doc::openapi(),
+        share::Doc::openapi(),
         media::Doc::openapi(),
         docs::Doc::openapi(),
     ] {
@@ -215,7 +289,7 @@ fn template_matches(route: &ServedRoute, path: &str) -> bool {
             return false;
         };
         let fits = if is_param {
-            !path_segment.is_empty()
+            !path_segment.is_empty() && (!route.hex_id || share::is_hex_id(path_segment))
         } else {
             template_segment == path_segment
         };

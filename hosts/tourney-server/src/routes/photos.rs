@@ -107,7 +107,7 @@ async fn create_photo(
         .await?;
     let body = CreatedPhoto {
         id: created.photo_id.to_string(),
-        share_url: share_url(&state, &created.photo_id.to_string()),
+        share_url: super::share::share_url(&state, &created.photo_id.to_string()),
         upload: created.upload.into(),
     };
     Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::ACCEPTED).into_response())
@@ -223,15 +223,4 @@ async fn delete_photo(
         PhotoId::parse(&photo_id).map_err(|e| ApiError::invalid("photo_id", e.to_string()))?;
     state.game.delete_photo(caller, photo_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-/// The public share page of a photo.
-fn share_url(state: &AppState, photo_id: &str) -> String {
-    let base = match &state.settings.media {
-        ocean::settings::MediaBackend::Embedded { public_url, .. } => public_url.clone(),
-        ocean::settings::MediaBackend::S3 { public_url, .. } => {
-            public_url.clone().unwrap_or_default()
-        }
-    };
-    format!("{}/{photo_id}", base.trim_end_matches('/'))
 }

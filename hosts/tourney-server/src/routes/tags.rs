@@ -1,9 +1,10 @@
-//! Tags: tag boards, tagging one's own photo, and tag search per category.
+//! Tags: tag boards, tagging one's own photo, tag search, featured and trending tags per
+//! category.
 
-use serde::Deserialize;
-use tourney_core::service::MAX_TAG_HITS;
+use serde::{Deserialize, Serialize};
+use tourney_core::service::{MAX_TAG_HITS, TrendingTagView};
 use tourney_core::{PageSize, PhotoId, UserId};
-use utoipa::OpenApi;
+use utoipa::{OpenApi, ToSchema};
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::{Filter, Reply};
@@ -31,6 +32,19 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(with_state(state.clone()))
         .then(search_tags)
         .map(respond);
+    // Before the tag board: `/v1/tags/trending/{category}` would also fit its template.
+    let trending = warp::path!("v1" / "tags" / "trending" / String)
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(with_state(state.clone()))
+        .then(get_trending_tags)
+        .map(respond);
+    let featured = warp::path!("v1" / "tags" / String)
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(with_state(state.clone()))
+        .then(get_featured_tags)
+        .map(respond);
     let board = warp::path!("v1" / "tags" / String / String)
         .and(warp::get())
         .and(authenticated(state.clone()))
@@ -44,14 +58,23 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(with_state(state))
         .then(put_tag)
         .map(respond);
-    search.or(board).unify().or(tag_photo).unify().boxed()
+    search
+        .or(trending)
+        .unify()
+        .or(featured)
+        .unify()
+        .or(board)
+        .unify()
+        .or(tag_photo)
+        .unify()
+        .boxed()
 }
 
 /// This group's OpenAPI paths.
 #[derive(OpenApi)]
 #[openapi(
-    paths(get_tag_board, put_tag, search_tags),
-    components(schemas(TagHit, List<TagHit>))
+    paths(get_tag_board, put_tag, search_tags, get_trending_tags, get_featured_tags),
+    components(schemas(TagHit, List<TagHit>, TrendingTag, List<TrendingTag>))
 )]
 pub(crate) struct Doc;
 
@@ -116,6 +139,66 @@ async fn search_tags(
         .await?;
     let body = List {
         items: hits.into_iter().map(TagHit::from).collect(),
+        next_cursor: None,
+    };
+    Ok(warp::reply::json(&body).into_response())
+}
+
+/// A trending tag.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct TrendingTag {
+    /// The tag as most recently typed.
+    tag: String,
+    /// Its decayed count of uses: each use counts 1 when it happens and half as much every
+    /// half-life (`app.trending_half_life_secs`), as of the worker's last recomputation.
+    score: f64,
+    /// Its best photo.
+    cover_photo: Photo,
+}
+
+impl From<TrendingTagView> for TrendingTag {
+    fn from(trending: TrendingTagView) -> Self {
+        Self {
+            tag: trending.tag,
+            score: trending.score,
+            cover_photo: trending.cover.into(),
+        }
+    }
+}
+
+/// A category's trending tags: the 25 with the highest decayed count of recent uses
+/// (added at upload or by an owner), highest first; equal scores are all listed, by tag.
+/// Recomputed by the worker every `app.trending_interval_secs`; only tags that still have
+/// competing photos, each with its best one.
+#[utoipa::path(get, path = "/v1/tags/trending/{category}", tag = "tags",
+    params(("category" = String, Path)),
+    responses((status = 200, body = List<TrendingTag>), (status = 400, body = crate::ErrorBody)))]
+async fn get_trending_tags(
+    category: String,
+    _viewer: UserId,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let trending = state.game.trending_tags(&category, clock()).await?;
+    let body = List {
+        items: trending.into_iter().map(TrendingTag::from).collect(),
+        next_cursor: None,
+    };
+    Ok(warp::reply::json(&body).into_response())
+}
+
+/// A category's featured tags (`app.featured_tags`) that have competing photos, in the
+/// configured order, each with its best photo and how many photos carry it.
+#[utoipa::path(get, path = "/v1/tags/{category}", tag = "tags",
+    params(("category" = String, Path)),
+    responses((status = 200, body = List<TagHit>), (status = 400, body = crate::ErrorBody)))]
+async fn get_featured_tags(
+    category: String,
+    _viewer: UserId,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let featured = state.game.featured_tags(&category, clock()).await?;
+    let body = List {
+        items: featured.into_iter().map(TagHit::from).collect(),
         next_cursor: None,
     };
     Ok(warp::reply::json(&body).into_response())

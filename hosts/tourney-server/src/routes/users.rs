@@ -155,9 +155,21 @@ async fn patch_me(user: UserId, body: UserPatch, state: AppState) -> Result<Resp
         view_category: body.view_category,
         location,
     };
-    Ok(json(&User::from(
-        state.game.update_profile(user, patch).await?,
-    )))
+    let updated = state.game.update_profile(user, patch).await?;
+    if let Some(token) = body.apn_device_id {
+        if token.trim().is_empty() || token.len() > 512 {
+            return Err(ApiError::invalid(
+                "apn_device_id",
+                "must be the device's push token (1 to 512 characters)",
+            ));
+        }
+        let device = ocean::notifications::Device {
+            platform: ocean::notifications::Platform::Apns,
+            token,
+        };
+        state.game.register_device(user, device).await?;
+    }
+    Ok(json(&User::from(updated)))
 }
 
 /// Deletes the caller's account: the name is freed and the token stops working.

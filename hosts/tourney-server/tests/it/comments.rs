@@ -4,36 +4,7 @@
 
 use serde_json::json;
 
-use crate::support::{
-    TestServer, call, drain, ready_photos, sign_up, start_with_places, upload_with,
-};
-
-/// A user whose registration is `ok` (name, categories, location, profile photo); their
-/// token.
-async fn registered(server: &TestServer, name: &str, seed: u64) -> String {
-    let (_, token) = sign_up(server).await;
-    let patch = json!({
-        "user_name": name,
-        "post_category": "female",
-        "view_category": "female",
-        "location": {"lat": 34.05, "lon": -118.24},
-    });
-    let patched = call(server, "PATCH", "/v1/users/me", &token, Some(patch)).await;
-    assert_eq!(patched.status, 200, "{}", patched.text());
-    let jpeg = tourney_media::generate_demo_image(seed, 96, 72);
-    let profile = json!({
-        "content_type": "image/jpeg",
-        "enter_in_tournament": false,
-        "set_as_profile_photo": true,
-    });
-    upload_with(server, &token, profile, jpeg).await;
-    drain(server).await;
-    let me = call(server, "GET", "/v1/users/me", &token, None)
-        .await
-        .json();
-    assert_eq!(me["registration"], "ok", "{me}");
-    token
-}
+use crate::support::{call, ready_photos, registered, sign_up, start_with_places};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn comments_need_registration_and_list_oldest_first() {
@@ -56,7 +27,7 @@ async fn comments_need_registration_and_list_oldest_first() {
         "{body}"
     );
 
-    let ann = registered(&server, "Ann", 501).await;
+    let (_, ann) = registered(&server, "Ann", 501).await;
     let mut written = Vec::new();
     for n in 0..3 {
         let text = format!("comment {n} 🎉");

@@ -11,12 +11,11 @@ use crate::support::TestServer;
 fn sample_path(template: &str) -> String {
     template
         .split('/')
-        .map(|segment| {
-            if segment.starts_with('{') {
-                "sample"
-            } else {
-                segment
-            }
+        .map(|segment| match segment {
+            // The share page answers only a 32-hex segment.
+            "{photo_id}" => "0123456789abcdef0123456789abcdef",
+            s if s.starts_with('{') => "sample",
+            s => s,
         })
         .collect::<Vec<_>>()
         .join("/")

@@ -1,11 +1,14 @@
 //! Black-box tests of the server: each test starts the real app on 127.0.0.1:0 with a fresh
 //! data directory and talks HTTP to it.
 
+mod admin;
+mod awards;
 mod cli;
 mod comments;
 mod docs;
 mod errors;
 mod featured;
+mod flags;
 mod game;
 mod judges;
 mod media;
@@ -14,6 +17,9 @@ mod ops;
 mod photo_delete;
 mod profile_photo;
 mod seed;
+mod share;
+mod social;
 mod support;
 mod tags;
 mod tournaments;
+mod trending;

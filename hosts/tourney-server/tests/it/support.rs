@@ -390,3 +390,30 @@ pub(crate) async fn photo_json(server: &TestServer, token: &str, id: &str) -> Va
 pub(crate) fn path_segment(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
+
+/// A user whose registration is `ok` (name, categories, location, profile photo): (id,
+/// token).
+pub(crate) async fn registered(server: &TestServer, name: &str, seed: u64) -> (String, String) {
+    let (id, token) = sign_up(server).await;
+    let patch = json!({
+        "user_name": name,
+        "post_category": "female",
+        "view_category": "female",
+        "location": {"lat": 34.05, "lon": -118.24},
+    });
+    let patched = call(server, "PATCH", "/v1/users/me", &token, Some(patch)).await;
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    let profile = json!({
+        "content_type": "image/jpeg",
+        "enter_in_tournament": false,
+        "set_as_profile_photo": true,
+    });
+    let jpeg = tourney_media::generate_demo_image(seed, 96, 72);
+    upload_with(server, &token, profile, jpeg).await;
+    drain(server).await;
+    let me = call(server, "GET", "/v1/users/me", &token, None)
+        .await
+        .json();
+    assert_eq!(me["registration"], "ok", "{me}");
+    (id, token)
+}

@@ -1,13 +1,14 @@
 //! The worker's step on the embedded backend: a real JPEG upload becomes a ready photo with
-//! renditions, a lie about the type is rejected, and votes are scored.
+//! renditions, a lie about the type is rejected, votes are scored, and the scheduled jobs
+//! (trending tags, weekly awards) run when due at the step's instant.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use ocean::media::ObjectKey;
 use ocean_embedded::{
-    EmbeddedMedia, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords, EmbeddedSearch, EmbeddedStream,
-    MediaOptions, PlacesOptions, QueueOptions,
+    EmbeddedMedia, EmbeddedNotifications, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords,
+    EmbeddedSearch, EmbeddedStream, MediaOptions, PlacesOptions, QueueOptions,
 };
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -51,6 +52,7 @@ async fn game_in(dir: &std::path::Path) -> Game {
         queue: Arc::new(EmbeddedQueue::open(dir, QueueOptions { max_receives: 3 }).unwrap()),
         places: Arc::new(places),
         search: Arc::new(EmbeddedSearch::open(dir).unwrap()),
+        notifications: Arc::new(EmbeddedNotifications::open(dir).unwrap()),
     };
     Game::new(
         ports,
@@ -161,4 +163,57 @@ async fn drain_runs_steps_until_nothing_is_left() {
     for uploaded in uploads {
         assert_eq!(state_of(&game, uploaded).await.0, PhotoState::Ready);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_step_runs_trending_every_interval_and_awards_once_a_week_has_ended() {
+    let dir = tempfile::tempdir().unwrap();
+    let game = game_in(dir.path()).await;
+    let mut rng = SmallRng::seed_from_u64(3);
+    let jpeg = tourney_media::generate_demo_image(11, 320, 240);
+    let (photo, owner) = upload(&game, jpeg, "image/jpeg", &mut rng).await;
+    let worker = Worker::new(game.clone(), Duration::from_millis(10));
+    let interval = game.config().trending_interval;
+
+    let first = worker.run_once(NOW).await.unwrap();
+    assert_eq!(first.media_jobs, 1);
+    assert!(first.trending_refreshed, "the first step computes trending");
+    assert_eq!(
+        (first.awards.weeks, first.awards.awards),
+        (1, 0),
+        "the week before, empty"
+    );
+    game.add_tag(owner, photo, "Sunset", NOW).await.unwrap();
+
+    let soon = NOW.saturating_add(interval / 2);
+    let quiet = worker.run_once(soon).await.unwrap();
+    assert!(quiet.is_idle());
+    assert!(!quiet.trending_refreshed);
+    assert_eq!(quiet.awards.weeks, 0, "this week has not ended");
+    assert!(game.trending_tags("female", soon).await.unwrap().is_empty());
+
+    let due = NOW.saturating_add(interval);
+    assert!(worker.run_once(due).await.unwrap().trending_refreshed);
+    let trending = game.trending_tags("female", due).await.unwrap();
+    assert_eq!(trending.len(), 1);
+    assert_eq!(
+        (trending[0].tag.as_str(), trending[0].cover.id),
+        ("Sunset", photo)
+    );
+
+    let next_week = tourney_core::service::IsoWeek::containing(NOW).end();
+    let report = worker.run_once(next_week).await.unwrap();
+    assert_eq!((report.awards.weeks, report.awards.awards), (1, 1));
+    let again = worker
+        .run_once(next_week.saturating_add(interval))
+        .await
+        .unwrap();
+    assert_eq!((again.awards.weeks, again.awards.awards), (0, 0));
+    let awards = game.photo_awards(owner, photo, next_week).await.unwrap();
+    let week_label = tourney_core::service::IsoWeek::containing(NOW).label();
+    assert_eq!(awards.len(), 1);
+    assert_eq!(
+        (awards[0].place, &awards[0].week, awards[0].awarded_at),
+        (1, &week_label, next_week)
+    );
 }

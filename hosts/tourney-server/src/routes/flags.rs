@@ -1,0 +1,208 @@
+//! Flags on users, photos and comments: `POST /v1/{users|photos|photo_comments}/{id}/flags`
+//! with `{reason}`, recording the client's address.
+
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+use tourney_core::service::{FlagTarget, FlagView};
+use tourney_core::{CommentId, PhotoId, UserId};
+use utoipa::{OpenApi, ToSchema};
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
+use warp::{Filter, Reply};
+
+use crate::AppState;
+use crate::auth::authenticated;
+use crate::dto::rfc3339;
+use crate::error::{ApiError, respond};
+use crate::filters::{json_body, with_state};
+use crate::routes::clock;
+
+/// `POST .../flags` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FlagBody {
+    /// Why: 1-255 characters (trimmed).
+    pub(crate) reason: String,
+}
+
+/// A flag.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Flag {
+    /// What is flagged: `user:<id>`, `photo:<id>` or `comment:<id>`.
+    pub(crate) kind_id: String,
+    /// `user`, `photo` or `comment`.
+    pub(crate) kind: String,
+    /// The flagged object's id.
+    pub(crate) object_id: String,
+    /// The flagger.
+    pub(crate) user_id: String,
+    /// Why.
+    pub(crate) reason: String,
+    /// When (RFC 3339).
+    pub(crate) created_on: String,
+    /// The flagger's address as the server saw it.
+    pub(crate) ip: String,
+}
+
+impl From<FlagView> for Flag {
+    fn from(flag: FlagView) -> Self {
+        Self {
+            kind_id: flag.target.kind_id(),
+            kind: flag.target.kind().to_owned(),
+            object_id: flag.target.object_id(),
+            user_id: flag.flagger.to_string(),
+            reason: flag.reason,
+            created_on: rfc3339(flag.created_on),
+            ip: flag.ip,
+        }
+    }
+}
+
+/// This group's routes.
+pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
+    let behind_proxy = state.settings.app.behind_proxy;
+    let user = warp::path!("v1" / "users" / String / "flags")
+        .and(warp::post())
+        .and(authenticated(state.clone()))
+        .and(json_body::<FlagBody>())
+        .and(client_address(behind_proxy))
+        .and(with_state(state.clone()))
+        .then(flag_user)
+        .map(respond);
+    let photo = warp::path!("v1" / "photos" / String / "flags")
+        .and(warp::post())
+        .and(authenticated(state.clone()))
+        .and(json_body::<FlagBody>())
+        .and(client_address(behind_proxy))
+        .and(with_state(state.clone()))
+        .then(flag_photo)
+        .map(respond);
+    let comment = warp::path!("v1" / "photo_comments" / String / "flags")
+        .and(warp::post())
+        .and(authenticated(state.clone()))
+        .and(json_body::<FlagBody>())
+        .and(client_address(behind_proxy))
+        .and(with_state(state))
+        .then(flag_comment)
+        .map(respond);
+    user.or(photo).unify().or(comment).unify().boxed()
+}
+
+/// This group's OpenAPI paths.
+#[derive(OpenApi)]
+#[openapi(
+    paths(flag_user, flag_photo, flag_comment),
+    components(schemas(Flag, FlagBody))
+)]
+pub(crate) struct Doc;
+
+/// The client's address: `X-Forwarded-For`'s first entry when the `app.behind_proxy`
+/// setting says a proxy sets it, else the connection's peer (a client could forge the
+/// header); empty when neither is known.
+fn client_address(
+    behind_proxy: bool,
+) -> impl Filter<Extract = (String,), Error = std::convert::Infallible> + Clone {
+    warp::addr::remote()
+        .and(
+            warp::header::optional::<String>("x-forwarded-for")
+                .or(warp::any().map(|| None))
+                .unify(),
+        )
+        .map(move |peer: Option<SocketAddr>, forwarded: Option<String>| {
+            pick_address(behind_proxy, peer, forwarded.as_deref())
+        })
+}
+
+fn pick_address(behind_proxy: bool, peer: Option<SocketAddr>, forwarded: Option<&str>) -> String {
+    let first_forwarded = forwarded
+        .and_then(|header| header.split(',').next())
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty());
+    match (behind_proxy, first_forwarded) {
+        (true, Some(entry)) => entry.to_owned(),
+        _ => peer.map(|peer| peer.ip().to_string()).unwrap_or_default(),
+    }
+}
+
+/// Flags a user (once per flagger).
+#[utoipa::path(post, path = "/v1/users/{user_id}/flags", tag = "flags",
+    params(("user_id" = String, Path, description = "32 hex")), request_body = FlagBody,
+    responses((status = 200, body = Flag), (status = 400, body = crate::ErrorBody),
+        (status = 404, body = crate::ErrorBody),
+        (status = 409, body = crate::ErrorBody, description = "already flagged by you")))]
+async fn flag_user(
+    user: String,
+    flagger: UserId,
+    body: FlagBody,
+    ip: String,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let user = UserId::parse(&user).map_err(|e| ApiError::invalid("user_id", e.to_string()))?;
+    flag(FlagTarget::User(user), flagger, &body, &ip, &state).await
+}
+
+/// Flags a photo the caller can see (once per flagger).
+#[utoipa::path(post, path = "/v1/photos/{photo_id}/flags", tag = "flags",
+    params(("photo_id" = String, Path, description = "32 hex")), request_body = FlagBody,
+    responses((status = 200, body = Flag), (status = 400, body = crate::ErrorBody),
+        (status = 404, body = crate::ErrorBody),
+        (status = 409, body = crate::ErrorBody, description = "already flagged by you")))]
+async fn flag_photo(
+    photo: String,
+    flagger: UserId,
+    body: FlagBody,
+    ip: String,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let photo = PhotoId::parse(&photo).map_err(|e| ApiError::invalid("photo_id", e.to_string()))?;
+    flag(FlagTarget::Photo(photo), flagger, &body, &ip, &state).await
+}
+
+/// Flags a comment the caller can see (once per flagger).
+#[utoipa::path(post, path = "/v1/photo_comments/{comment_id}/flags", tag = "flags",
+    params(("comment_id" = String, Path, description = "32 hex")), request_body = FlagBody,
+    responses((status = 200, body = Flag), (status = 400, body = crate::ErrorBody),
+        (status = 404, body = crate::ErrorBody),
+        (status = 409, body = crate::ErrorBody, description = "already flagged by you")))]
+async fn flag_comment(
+    comment: String,
+    flagger: UserId,
+    body: FlagBody,
+    ip: String,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let comment =
+        CommentId::parse(&comment).map_err(|e| ApiError::invalid("comment_id", e.to_string()))?;
+    flag(FlagTarget::Comment(comment), flagger, &body, &ip, &state).await
+}
+
+/// Records the flag and answers it.
+async fn flag(
+    target: FlagTarget,
+    flagger: UserId,
+    body: &FlagBody,
+    ip: &str,
+    state: &AppState,
+) -> Result<Response, ApiError> {
+    let flag = state
+        .game
+        .flag(flagger, target, &body.reason, ip, clock())
+        .await?;
+    Ok(warp::reply::json(&Flag::from(flag)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_proxy() {
+        let peer: Option<SocketAddr> = Some("10.0.0.7:5555".parse().unwrap());
+        let forwarded = Some(" 203.0.113.9 , 10.0.0.1");
+        assert_eq!(pick_address(true, peer, forwarded), "203.0.113.9");
+        assert_eq!(pick_address(false, peer, forwarded), "10.0.0.7");
+        assert_eq!(pick_address(true, peer, Some(" ")), "10.0.0.7");
+        assert_eq!(pick_address(true, None, None), "");
+    }
+}
