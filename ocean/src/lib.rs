@@ -4,10 +4,11 @@
 //! async trait used as `Arc<dyn Port>`: [`Records`] (keyed items with conditional writes),
 //! [`Media`] (objects and presigned uploads), [`Stream`] (durable logs with checkpoints),
 //! [`JobQueue`] (messages with visibility timeouts and dead letters), [`Places`] (nearest
-//! city), [`Search`] (ranked substring search) and [`Notifications`] (mobile push). Adapter
-//! crates implement them (an embedded zero-setup backend, AWS, PostgreSQL); one conformance
-//! suite holds every adapter to the contracts documented on each method. [`settings`] loads
-//! the typed settings that say which backend each port uses.
+//! city), [`Search`] (ranked substring search), [`Notifications`] (mobile push) and
+//! [`Identity`] (who an external provider's access token belongs to). Adapter crates
+//! implement them (an embedded zero-setup backend, AWS, PostgreSQL, Facebook's Graph API);
+//! one conformance suite holds every adapter to the contracts documented on each method.
+//! [`settings`] loads the typed settings that say which backend each port uses.
 //!
 //! Errors are kinds, not backend details: see [`Error`].
 //!
@@ -25,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod identity;
 pub mod media;
 pub mod notifications;
 pub mod places;
@@ -35,6 +37,7 @@ pub mod settings;
 pub mod stream;
 
 pub use error::{BoxError, Error, ErrorKind, Result};
+pub use identity::Identity;
 pub use media::Media;
 pub use notifications::Notifications;
 pub use places::Places;

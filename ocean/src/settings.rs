@@ -4,8 +4,9 @@
 //!
 //! # Layers
 //!
-//! 1. The built-in defaults of the types (every port embedded; see `ocean/defaults.toml`,
-//!    rendered by [`Settings::defaults_toml`]).
+//! 1. The built-in defaults of the types (every storage port embedded, identity through
+//!    Facebook's Graph API; see `ocean/defaults.toml`, rendered by
+//!    [`Settings::defaults_toml`]).
 //! 2. The TOML file named by `OCEAN_SETTINGS`: `OCEAN_SETTINGS=local_server` reads
 //!    `settings/local_server.toml`.
 //! 3. Environment variables `OCEAN__<KEY>`, nested with `__`, parsed to the field's type:
@@ -65,8 +66,8 @@ mod render;
 mod secret;
 
 pub use backends::{
-    MediaBackend, NotificationsBackend, PlacesBackend, QueueBackend, RecordsBackend, SearchBackend,
-    StreamBackend,
+    IdentityBackend, MediaBackend, NotificationsBackend, PlacesBackend, QueueBackend,
+    RecordsBackend, SearchBackend, StreamBackend,
 };
 pub use error::SettingsError;
 pub use load::Sources;
@@ -97,6 +98,8 @@ pub struct Settings<App = NoApp> {
     pub search: SearchBackend,
     /// The notifications port's backend (default embedded).
     pub notifications: NotificationsBackend,
+    /// The identity port's backend (default Facebook's Graph API).
+    pub identity: IdentityBackend,
     /// The application's own settings (the `[app]` table).
     pub app: App,
 }
@@ -113,6 +116,7 @@ impl<App: Default> Default for Settings<App> {
             places: PlacesBackend::default(),
             search: SearchBackend::default(),
             notifications: NotificationsBackend::default(),
+            identity: IdentityBackend::default(),
             app: App::default(),
         }
     }
@@ -196,7 +200,7 @@ impl<App: Serialize + DeserializeOwned + Default> Settings<App> {
 
 impl<App> Settings<App> {
     /// Checks what types cannot: names are not empty, URLs have a scheme, `max_receives`
-    /// is at least 1. Loading calls it; call it again after changing settings in code.
+    /// and `timeout_secs` are at least 1, an API version looks like `v19.0`. Loading calls it; call it again after changing settings in code.
     pub fn validate(&self) -> Result<(), SettingsError> {
         match self.first_problem() {
             Some((key, message)) => Err(SettingsError::Invalid {
@@ -295,6 +299,16 @@ impl<App> Settings<App> {
                 checks.arn("notifications.apns_sandbox_application_arn", arn);
             }
         }
+        if let IdentityBackend::Facebook {
+            graph_url,
+            api_version,
+            timeout_secs,
+        } = &self.identity
+        {
+            checks.http_url("identity.graph_url", graph_url);
+            checks.api_version("identity.api_version", api_version);
+            checks.at_least_one("identity.timeout_secs", *timeout_secs);
+        }
     }
 }
 
@@ -361,6 +375,18 @@ impl Checks {
         }
     }
 
+    /// `v<major>.<minor>`, both decimal numbers, as the Graph API's path names versions.
+    fn api_version(&mut self, key: &str, version: &str) {
+        let numbers = version
+            .strip_prefix('v')
+            .and_then(|rest| rest.split_once('.'));
+        let is_number = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+        let valid = numbers.is_some_and(|(major, minor)| is_number(major) && is_number(minor));
+        if !valid {
+            self.fail(key, &format!("{version:?} must look like v19.0"));
+        }
+    }
+
     fn arn(&mut self, key: &str, arn: &str) {
         if !arn.starts_with("arn:") {
             self.fail(key, &format!("{arn:?} must be an ARN (arn:...)"));
@@ -385,6 +411,19 @@ mod tests {
         for bad in ["example.com", "http://", "ftp://x"] {
             let mut checks = Checks::default();
             checks.http_url("k", bad);
+            assert!(checks.first.is_some(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn api_versions_are_v_major_dot_minor() {
+        let mut checks = Checks::default();
+        checks.api_version("k", "v19.0");
+        checks.api_version("k", "v2.12");
+        assert_eq!(checks.first, None);
+        for bad in ["19.0", "v19", "v19.", "v.0", "vx.1", "v1.2.3", ""] {
+            let mut checks = Checks::default();
+            checks.api_version("k", bad);
             assert!(checks.first.is_some(), "{bad} accepted");
         }
     }

@@ -9,6 +9,7 @@ mod activity;
 mod awards;
 mod boards;
 mod comments;
+mod facebook;
 mod matches;
 mod moderation;
 mod photos;
@@ -23,7 +24,7 @@ mod users;
 
 use std::sync::Arc;
 
-use ocean::{JobQueue, Media, Notifications, Places, Records, Search, Stream};
+use ocean::{Identity, JobQueue, Media, Notifications, Places, Records, Search, Stream};
 
 use crate::bracket::SeedingMethod;
 use crate::cadence::CadenceConfig;
@@ -40,6 +41,7 @@ pub use activity::{
 pub use awards::{AWARDED_PLACES, AwardView, AwardsReport, IsoWeek};
 pub use boards::{BoardQuery, BoardView};
 pub use comments::CommentView;
+pub use facebook::{FACEBOOK_SYNC_QUEUE, FacebookSyncJob};
 pub use matches::{MatchView, Proposal, ProposalOptions, VoteOutcome};
 pub use moderation::{
     FlagTarget, FlagView, HistoryEntry, MAX_REASON_CHARS, ModeratedComment, ModeratedPhoto,
@@ -152,6 +154,8 @@ pub struct GamePorts {
     pub search: Arc<dyn Search>,
     /// Mobile push.
     pub notifications: Arc<dyn Notifications>,
+    /// Facebook identity; `None` when the deployment has no Facebook login.
+    pub identity: Option<Arc<dyn Identity>>,
 }
 
 /// The game's rules as configured.

@@ -1,12 +1,17 @@
 //! One conformance suite for every `ocean` port: an async check per documented behaviour, a
-//! `run_all` per port, and [`faulty`] wrappers that fail after N calls for crash tests.
+//! `run_all` per port, and [`faulty`] wrappers that fail after N calls for crash tests. With
+//! the `fake-graph` feature, `fake_graph::FakeGraph` is a fake Facebook Graph API on a
+//! loopback port for the identity port's tests.
 //!
 //! Every check takes the port as `&dyn Port`, panics with a message naming the broken
 //! contract, and works in its own fresh keys, names and namespaces (from [`unique`]), so
 //! checks may run in parallel against one shared server. Adapters call each port's `run_all`
 //! from their tests, under a multi-threaded tokio runtime.
 
+#[cfg(feature = "fake-graph")]
+pub mod fake_graph;
 pub mod faulty;
+pub mod identity;
 pub mod media;
 pub mod notifications;
 pub mod places;

@@ -115,6 +115,7 @@ async fn game_in(dir: &std::path::Path) -> Result<Game> {
         places: Arc::new(places),
         search: Arc::new(EmbeddedSearch::open(dir)?),
         notifications: Arc::new(EmbeddedNotifications::open(dir)?),
+        identity: None,
     };
     let config = GameConfig {
         default_place: "la".to_owned(),

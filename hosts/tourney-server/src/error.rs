@@ -364,11 +364,19 @@ pub struct ErrorBody {
     pub field: Option<String>,
 }
 
-/// THE function that renders an error: status, JSON body, and for 5xx a log line with the
-/// cause chain (the body then says only "internal error").
+/// THE function that renders an error: status, JSON body, and for every 5xx an error-level
+/// log line (a Sentry event when Sentry is set up) with the cause chain of an internal
+/// error (the body then says only "internal error").
 pub fn error_response(error: &ApiError) -> Response {
+    let status = error.status();
     if let ApiError::Internal(cause) = error {
-        tracing::error!(error = format!("{cause:#}"), "internal error");
+        tracing::error!(
+            status = status.as_u16(),
+            error = format!("{cause:#}"),
+            "internal error"
+        );
+    } else if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), error = %error, "server error");
     }
     let json = warp::reply::json(&error_body(error));
     let mut response = warp::reply::with_status(json, error.status()).into_response();

@@ -33,7 +33,7 @@ use warp::{Filter, Reply};
 pub use error::{ApiError, ErrorBody};
 pub use routes::{SERVED_ROUTES, ServedRoute, openapi, route_of};
 
-use crate::metrics::{Metrics, UNMATCHED_GROUP};
+use crate::metrics::Metrics;
 
 /// Told about every upload the embedded media routes store, e.g. to queue its processing.
 /// An error fails the upload's answer (the object stays stored; the client's retry stores
@@ -85,7 +85,7 @@ impl AppState {
             ports,
             settings,
             started_at: Instant::now(),
-            metrics: Arc::new(Metrics::new(&routes::route_groups())),
+            metrics: Arc::new(Metrics::new(routes::SERVED_ROUTES)),
             upload_listener: Some(uploads),
             game,
         })
@@ -120,8 +120,7 @@ fn log_request(metrics: &Metrics, info: &warp::log::Info<'_>) {
     let status = info.status().as_u16();
     let elapsed = info.elapsed();
     let route = route_of(method, path);
-    let group = route.map_or(UNMATCHED_GROUP, |route| route.group);
-    metrics.record(group, status, elapsed);
+    metrics.record(route, status, elapsed);
     tracing::info!(
         target: "tourney_server::request",
         method,

@@ -1,7 +1,7 @@
 //! The `tourney-server` binary: parses the command line, loads the settings, opens the
 //! ports and serves until SIGTERM or ctrl-c. Everything else lives in the library.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -14,9 +14,6 @@ use tourney_core::service::{Game, RescoreMode, Role};
 use tourney_server::AppState;
 use tourney_wiring::{AppSettings, Ports};
 use tourney_worker::Worker;
-use tracing_subscriber::filter::{LevelFilter, ParseError, Targets};
-use tracing_subscriber::layer::SubscriberExt as _;
-use tracing_subscriber::util::SubscriberInitExt as _;
 
 /// LocalPicTourney's HTTP server. Settings come from built-in defaults, then the file named
 /// by `OCEAN_SETTINGS`, then `OCEAN__*` environment variables; `RUST_LOG` filters logs.
@@ -27,7 +24,7 @@ use tracing_subscriber::util::SubscriberInitExt as _;
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
-    /// Log JSON lines instead of human-readable text.
+    /// Log JSON lines instead of human-readable text (also `app.log_format = "json"`).
     #[arg(long, global = true)]
     log_json: bool,
     /// What to do (default: serve).
@@ -130,16 +127,20 @@ struct ServeArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_json);
-    let outcome = match cli.command.unwrap_or(Command::Serve(cli.serve)) {
-        Command::Serve(args) => serve(&args),
-        Command::Worker(args) => worker(&args),
-        Command::SeedDemo(args) => seed_demo(&args),
-        Command::CreateAdmin(args) => create_admin(args),
-        Command::Rescore(args) => rescore(&args),
-        Command::ReindexPlaces(args) => reindex_places(&args),
-        Command::ReindexSearch => reindex_search(),
-    };
+    let outcome = AppSettings::load()
+        .context("loading settings")
+        .and_then(|settings| {
+            let _observability = tourney_wiring::observability::init(&settings, cli.log_json)?;
+            match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+                Command::Serve(args) => serve(settings, &args),
+                Command::Worker(args) => worker(settings, &args),
+                Command::SeedDemo(args) => seed_demo(settings, &args),
+                Command::CreateAdmin(args) => create_admin(settings, args),
+                Command::Rescore(args) => rescore(settings, &args),
+                Command::ReindexPlaces(args) => reindex_places(settings, &args),
+                Command::ReindexSearch => reindex_search(settings),
+            }
+        });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -149,38 +150,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Installs the log subscriber on stderr (stdout carries only the "serving on" line),
-/// coloured only on a terminal, human or JSON lines. `RUST_LOG` picks levels by target
-/// (`info`, `warn,tourney_server=debug`; default `info`).
-fn init_logging(json: bool) {
-    let (targets, bad_rust_log) = log_targets(std::env::var("RUST_LOG").ok().as_deref());
-    let layer = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
-    let registry = tracing_subscriber::registry().with(targets);
-    if json {
-        registry.with(layer.json()).init();
-    } else {
-        registry.with(layer).init();
-    }
-    if let Some(error) = bad_rust_log {
-        tracing::warn!(%error, "RUST_LOG is not a list of target=level directives; logging at info");
-    }
-}
-
-/// The log levels `rust_log` asks for, or `info` (and why, when `rust_log` does not parse).
-fn log_targets(rust_log: Option<&str>) -> (Targets, Option<ParseError>) {
-    let default = || Targets::new().with_default(LevelFilter::INFO);
-    match rust_log.map(str::parse::<Targets>) {
-        None => (default(), None),
-        Some(Ok(targets)) => (targets, None),
-        Some(Err(error)) => (default(), Some(error)),
-    }
-}
-
 /// `serve`: settings, listener, ports, then the server until a shutdown signal.
-fn serve(args: &ServeArgs) -> anyhow::Result<()> {
-    let mut settings = AppSettings::load().context("loading settings")?;
+fn serve(mut settings: AppSettings, args: &ServeArgs) -> anyhow::Result<()> {
     let listen =
         match args.listen {
             Some(listen) => listen,
@@ -229,11 +200,14 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
 
 /// Runs `task` on a fresh runtime over the ports and game the settings describe, as
 /// `serve` opens them.
-fn with_game<T, F>(task: impl FnOnce(Arc<AppSettings>, Ports, Game) -> F) -> anyhow::Result<T>
+fn with_game<T, F>(
+    settings: AppSettings,
+    task: impl FnOnce(Arc<AppSettings>, Ports, Game) -> F,
+) -> anyhow::Result<T>
 where
     F: Future<Output = anyhow::Result<T>>,
 {
-    let settings = Arc::new(AppSettings::load().context("loading settings")?);
+    let settings = Arc::new(settings);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -247,9 +221,9 @@ where
 }
 
 /// `worker`: the worker's loop alone.
-fn worker(args: &WorkerArgs) -> anyhow::Result<()> {
+fn worker(settings: AppSettings, args: &WorkerArgs) -> anyhow::Result<()> {
     let drain = args.drain;
-    with_game(|settings, _, game| async move {
+    with_game(settings, |settings, _, game| async move {
         let worker = Worker::new(game, Duration::from_secs(settings.app.score_interval_secs));
         if drain {
             let steps = worker.drain().await?;
@@ -262,7 +236,7 @@ fn worker(args: &WorkerArgs) -> anyhow::Result<()> {
 }
 
 /// `seed-demo`: opens the ports as `serve` does and seeds them.
-fn seed_demo(args: &SeedArgs) -> anyhow::Result<()> {
+fn seed_demo(settings: AppSettings, args: &SeedArgs) -> anyhow::Result<()> {
     let location = tourney_core::Coordinates::parse(&args.location)
         .with_context(|| format!("--location {:?}", args.location))?;
     let seed = args
@@ -274,7 +248,7 @@ fn seed_demo(args: &SeedArgs) -> anyhow::Result<()> {
         rounds: args.rounds,
         seed,
     };
-    with_game(|settings, _, game| async move {
+    with_game(settings, |settings, _, game| async move {
         let report = tourney_server::seed::seed_demo(&game, location, options).await?;
         let _ = writeln!(
             std::io::stdout(),
@@ -289,8 +263,8 @@ fn seed_demo(args: &SeedArgs) -> anyhow::Result<()> {
 }
 
 /// `create-admin`: a new named admin, or the role for an existing user.
-fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
-    with_game(|_, _, game| async move {
+fn create_admin(settings: AppSettings, args: CreateAdminArgs) -> anyhow::Result<()> {
+    with_game(settings, |_, _, game| async move {
         let mut out = std::io::stdout();
         match (args.name, args.user) {
             (Some(name), _) => {
@@ -321,13 +295,13 @@ fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
 }
 
 /// `rescore`: the vote log replayed, checked or applied.
-fn rescore(args: &RescoreArgs) -> anyhow::Result<()> {
+fn rescore(settings: AppSettings, args: &RescoreArgs) -> anyhow::Result<()> {
     let mode = if args.check {
         RescoreMode::Check
     } else {
         RescoreMode::Apply
     };
-    let differing = with_game(|_, _, game| async move {
+    let differing = with_game(settings, |_, _, game| async move {
         let report = game
             .rescore(mode, |periods| {
                 if periods % 100 == 0 {
@@ -373,8 +347,8 @@ fn rescore(args: &RescoreArgs) -> anyhow::Result<()> {
 }
 
 /// `reindex-places`: reload the places dataset.
-fn reindex_places(args: &ReindexPlacesArgs) -> anyhow::Result<()> {
-    with_game(|settings, ports, _| async move {
+fn reindex_places(settings: AppSettings, args: &ReindexPlacesArgs) -> anyhow::Result<()> {
+    with_game(settings, |settings, ports, _| async move {
         let (source, loaded) =
             tourney_wiring::reindex_places(&ports, &settings, args.csv.as_deref()).await?;
         let total = ports.places.count().await.context("counting places")?;
@@ -387,8 +361,8 @@ fn reindex_places(args: &ReindexPlacesArgs) -> anyhow::Result<()> {
 }
 
 /// `reindex-search`: tag lists and the search index rebuilt from the photos.
-fn reindex_search() -> anyhow::Result<()> {
-    with_game(|_, _, game| async move {
+fn reindex_search(settings: AppSettings) -> anyhow::Result<()> {
+    with_game(settings, |_, _, game| async move {
         let report = game
             .reindex_search(|photos| tracing::info!(photos, "reindexing tags"))
             .await
@@ -428,19 +402,6 @@ fn point_default_media_url_at(settings: &mut AppSettings, listen: SocketAddr, bo
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rust_log_defaults_to_info_and_reports_junk() {
-        let (targets, error) = log_targets(None);
-        assert_eq!(targets.default_level(), Some(LevelFilter::INFO));
-        assert!(error.is_none());
-        let (targets, error) = log_targets(Some("warn,tourney_server=debug"));
-        assert_eq!(targets.default_level(), Some(LevelFilter::WARN));
-        assert!(error.is_none());
-        let (targets, error) = log_targets(Some("=bad="));
-        assert_eq!(targets.default_level(), Some(LevelFilter::INFO));
-        assert!(error.is_some());
-    }
 
     #[test]
     fn port_zero_points_only_the_default_media_url_at_the_bound_port() {

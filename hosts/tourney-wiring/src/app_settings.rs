@@ -42,6 +42,25 @@ pub struct TourneySettings {
     /// client address recorded with a flag is then that header's first entry, else the
     /// connection's peer address (a client could forge the header).
     pub behind_proxy: bool,
+    /// How the hosts log: human-readable `text` lines or `json` lines (the command line's
+    /// `--log-json` also selects JSON).
+    pub log_format: LogFormat,
+    /// Where Sentry events go (a secret: the DSN carries the project key); unset: no
+    /// Sentry. Every 5xx and every failed worker step becomes an event.
+    pub sentry_dsn: Option<ocean::settings::Secret>,
+    /// The Sentry environment name (`production`, `staging`...).
+    pub sentry_environment: Option<String>,
+}
+
+/// How the hosts write logs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 impl Default for TourneySettings {
@@ -71,6 +90,9 @@ impl Default for TourneySettings {
                 })
                 .collect(),
             behind_proxy: false,
+            log_format: LogFormat::Text,
+            sentry_dsn: None,
+            sentry_environment: None,
         }
     }
 }

@@ -1,10 +1,11 @@
 //! Settings to ports: opens the backend each port's setting names and hands the hosts one
 //! `Arc<dyn Port>` per port, so nothing else in the product knows which backends run.
 //!
-//! Only the embedded backends are built in so far; choosing another one fails at start-up
-//! with a message naming the setting.
+//! Only the embedded backends (and Facebook's Graph API for identity) are built in so far;
+//! choosing another one fails at start-up with a message naming the setting.
 
 mod app_settings;
+pub mod observability;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -12,18 +13,19 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use ocean::settings::{
-    MediaBackend, NotificationsBackend, PlacesBackend, QueueBackend, RecordsBackend, SearchBackend,
-    StreamBackend,
+    IdentityBackend, MediaBackend, NotificationsBackend, PlacesBackend, QueueBackend,
+    RecordsBackend, SearchBackend, StreamBackend,
 };
-use ocean::{JobQueue, Media, Notifications, Places, Records, Search, Settings, Stream};
+use ocean::{Identity, JobQueue, Media, Notifications, Places, Records, Search, Settings, Stream};
 use ocean_embedded::{
     EmbeddedMedia, EmbeddedNotifications, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords,
     EmbeddedSearch, EmbeddedStream, MediaOptions, PlacesOptions, QueueOptions,
 };
+use ocean_facebook::{FacebookIdentity, FacebookOptions};
 use tourney_core::service::{Game, GameConfig, GamePorts};
 use tourney_core::{Category, CategoryList, Tag, TrendingConfig};
 
-pub use app_settings::{AppSettings, TourneySettings};
+pub use app_settings::{AppSettings, LogFormat, TourneySettings};
 
 /// Every port the product uses, each behind its trait.
 #[derive(Debug, Clone)]
@@ -42,6 +44,9 @@ pub struct Ports {
     pub search: Arc<dyn Search>,
     /// Mobile push.
     pub notifications: Arc<dyn Notifications>,
+    /// Whose a Facebook access token is; `None` when `identity.backend = "disabled"` (a
+    /// deployment without Facebook login).
+    pub identity: Option<Arc<dyn Identity>>,
     /// The embedded media backend when it is the one in use: the server honours its signed
     /// upload and read URLs.
     pub embedded_media: Option<Arc<EmbeddedMedia>>,
@@ -123,6 +128,7 @@ pub fn open<App>(settings: &Settings<App>) -> Result<Ports> {
         )?),
         other => return not_built("notifications", other),
     };
+    let identity = open_identity(&settings.identity)?;
     Ok(Ports {
         records,
         media,
@@ -131,8 +137,30 @@ pub fn open<App>(settings: &Settings<App>) -> Result<Ports> {
         places,
         search,
         notifications,
+        identity,
         embedded_media,
     })
+}
+
+/// The identity port `identity.*` describes: a Graph API client (no request made yet), or
+/// `None` when disabled.
+fn open_identity(backend: &IdentityBackend) -> Result<Option<Arc<dyn Identity>>> {
+    let IdentityBackend::Facebook {
+        graph_url,
+        api_version,
+        timeout_secs,
+    } = backend
+    else {
+        tracing::info!("identity backend disabled: no facebook login");
+        return Ok(None);
+    };
+    let timeout = Duration::from_secs(u64::from(*timeout_secs));
+    let options = FacebookOptions::new(graph_url, api_version, timeout);
+    let identity = FacebookIdentity::new(&options).context(
+        "opening the facebook identity backend (identity.backend = \"disabled\" runs without it)",
+    )?;
+    tracing::info!(graph_url, api_version, "facebook identity backend ready");
+    Ok(Some(Arc::new(identity)))
 }
 
 /// The game over `ports` with the rules `settings` configure; refuses settings the rules
@@ -177,6 +205,7 @@ pub fn game(ports: &Ports, settings: &AppSettings) -> Result<Game> {
         places: Arc::clone(&ports.places),
         search: Arc::clone(&ports.search),
         notifications: Arc::clone(&ports.notifications),
+        identity: ports.identity.clone(),
     };
     Ok(Game::new(game_ports, config))
 }

@@ -14,7 +14,8 @@ use ocean::queue::Delivery;
 use tourney_core::MediaType;
 use tourney_core::Timestamp;
 use tourney_core::service::{
-    AwardsReport, Game, MEDIA_QUEUE, ProcessedMedia, ScoringReport, ServiceError, UploadJob,
+    AwardsReport, FACEBOOK_SYNC_QUEUE, FacebookSyncJob, Game, MEDIA_QUEUE, ProcessedMedia,
+    ScoringReport, ServiceError, UploadJob,
 };
 use tourney_media::{ContentType, Limits, ProcessedImage, Rejection};
 
@@ -28,6 +29,8 @@ const MEDIA_VISIBILITY: Duration = Duration::from_secs(5 * 60);
 pub struct StepReport {
     /// Uploads processed (ready, rejected or duplicate).
     pub media_jobs: usize,
+    /// Facebook profiles synced into their users.
+    pub facebook_syncs: usize,
     /// The rating period scored.
     pub scoring: ScoringReport,
     /// Whether the trending tags were due and recomputed.
@@ -40,7 +43,7 @@ impl StepReport {
     /// Whether the step found nothing waiting (no upload, no vote). Scheduled jobs run on
     /// their own clock and do not count: a step that only ran them is idle.
     pub fn is_idle(&self) -> bool {
-        self.media_jobs == 0 && self.scoring.idle
+        self.media_jobs == 0 && self.facebook_syncs == 0 && self.scoring.idle
     }
 }
 
@@ -90,6 +93,7 @@ impl Worker {
                 ),
             }
         }
+        let facebook_syncs = self.sync_facebook_profiles().await?;
         let scoring = match self.game.score_period(now).await {
             Ok(report) => report,
             Err(ServiceError::Conflict { message, .. }) => {
@@ -125,10 +129,50 @@ impl Worker {
         }
         Ok(StepReport {
             media_jobs,
+            facebook_syncs,
             scoring,
             trending_refreshed,
             awards,
         })
+    }
+
+    /// Syncs up to ten linked Facebook profiles into their users; a failed one stays on the
+    /// queue for a later attempt.
+    async fn sync_facebook_profiles(&self) -> Result<usize> {
+        let queue = &self.game.ports().queue;
+        let deliveries = queue
+            .receive(FACEBOOK_SYNC_QUEUE, MEDIA_JOBS_PER_STEP, MEDIA_VISIBILITY)
+            .await
+            .context("receiving facebook profile jobs")?;
+        let mut synced = 0;
+        for delivery in deliveries {
+            let outcome = match serde_json::from_slice::<FacebookSyncJob>(&delivery.body) {
+                Ok(job) => self
+                    .game
+                    .sync_facebook_profile(&job)
+                    .await
+                    .map_err(Into::into),
+                Err(error) => Err(anyhow::Error::from(error).context("a malformed job")),
+            };
+            match outcome {
+                Ok(()) => {
+                    queue
+                        .ack(FACEBOOK_SYNC_QUEUE, &delivery.receipt)
+                        .await
+                        .context("acknowledging a facebook profile job")?;
+                    synced += 1;
+                }
+                Err(error) => tracing::warn!(
+                    message_id = %delivery.message_id,
+                    error = format!("{error:#}"),
+                    "facebook profile sync failed; it will be retried"
+                ),
+            }
+        }
+        if synced > 0 {
+            tracing::info!(synced, "facebook profiles synced");
+        }
+        Ok(synced)
     }
 
     /// Runs steps until one finds nothing to do, as a batch job or a test would, and

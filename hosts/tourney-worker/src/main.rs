@@ -14,6 +14,9 @@ use tourney_worker::{Worker, shutdown_signal};
 #[derive(Debug, Parser)]
 #[command(version, about, long_about)]
 struct Cli {
+    /// Log JSON lines instead of human-readable text (also `app.log_format = "json"`).
+    #[arg(long, global = true)]
+    log_json: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -28,14 +31,9 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
     let cli = Cli::parse();
     let settings = AppSettings::load().context("loading settings")?;
+    let _observability = tourney_wiring::observability::init(&settings, cli.log_json)?;
     let ports = tourney_wiring::open(&settings)?;
     tourney_wiring::load_datasets(&ports, &settings).await?;
     let game = tourney_wiring::game(&ports, &settings)?;

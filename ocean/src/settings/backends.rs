@@ -162,6 +162,35 @@ pub enum NotificationsBackend {
     },
 }
 
+/// Which provider checks external access tokens and says whose they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "backend", rename_all = "snake_case")]
+pub enum IdentityBackend {
+    /// Facebook's Graph API (the default).
+    Facebook {
+        /// The Graph API's base URL (default `https://graph.facebook.com`); a local fake
+        /// server's `http://` URL in tests.
+        graph_url: String,
+        /// The Graph API version called, `v<major>.<minor>` (default `v19.0`).
+        api_version: String,
+        /// Seconds one Graph API request may take before it counts as unavailable
+        /// (default 10).
+        timeout_secs: u32,
+    },
+    /// No identity provider: a deployment without Facebook.
+    Disabled,
+}
+
+impl Default for IdentityBackend {
+    fn default() -> Self {
+        IdentityBackend::Facebook {
+            graph_url: default_graph_url(),
+            api_version: default_api_version(),
+            timeout_secs: default_timeout_secs(),
+        }
+    }
+}
+
 /// The default of `media.public_url` for the embedded backend.
 pub(crate) fn default_public_url() -> String {
     "http://127.0.0.1:8080".to_owned()
@@ -175,6 +204,21 @@ pub(crate) fn default_max_receives() -> u32 {
 /// The default of `places.load_default_dataset`.
 pub(crate) fn default_load_default_dataset() -> bool {
     true
+}
+
+/// The default of `identity.graph_url`.
+pub(crate) fn default_graph_url() -> String {
+    "https://graph.facebook.com".to_owned()
+}
+
+/// The default of `identity.api_version`.
+pub(crate) fn default_api_version() -> String {
+    "v19.0".to_owned()
+}
+
+/// The default of `identity.timeout_secs`.
+pub(crate) fn default_timeout_secs() -> u32 {
+    10
 }
 
 /// A key the chosen backend of a port does not use, or a key it needs that is missing.
@@ -279,6 +323,7 @@ deserialize_through_fields!(QueueBackend, QueueFields);
 deserialize_through_fields!(PlacesBackend, PlacesFields);
 deserialize_through_fields!(SearchBackend, SearchFields);
 deserialize_through_fields!(NotificationsBackend, NotificationsFields);
+deserialize_through_fields!(IdentityBackend, IdentityFields);
 
 /// The backend names of the records port.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -584,6 +629,54 @@ impl PortFields for NotificationsFields {
     }
 }
 
+/// The backend names of the identity port.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum IdentityName {
+    Facebook,
+    Disabled,
+}
+
+/// Every key of every identity backend.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IdentityFields {
+    backend: Option<IdentityName>,
+    graph_url: Option<String>,
+    api_version: Option<String>,
+    timeout_secs: Option<u32>,
+}
+
+impl PortFields for IdentityFields {
+    type Backend = IdentityBackend;
+
+    fn into_backend(self) -> Result<IdentityBackend, BackendKeyError> {
+        let set = [
+            ("graph_url", self.graph_url.is_some()),
+            ("api_version", self.api_version.is_some()),
+            ("timeout_secs", self.timeout_secs.is_some()),
+        ];
+        match self.backend.unwrap_or(IdentityName::Facebook) {
+            IdentityName::Facebook => {
+                only_keys(
+                    "facebook",
+                    &set,
+                    &["graph_url", "api_version", "timeout_secs"],
+                )?;
+                Ok(IdentityBackend::Facebook {
+                    graph_url: self.graph_url.unwrap_or_else(default_graph_url),
+                    api_version: self.api_version.unwrap_or_else(default_api_version),
+                    timeout_secs: self.timeout_secs.unwrap_or_else(default_timeout_secs),
+                })
+            }
+            IdentityName::Disabled => {
+                only_keys("disabled", &set, &[])?;
+                Ok(IdentityBackend::Disabled)
+            }
+        }
+    }
+}
+
 /// Every port's table at once, each optional, other keys ignored: the loader reads this
 /// before the whole tree to turn a backend-key mistake into an error naming the exact key.
 #[derive(Debug, Deserialize)]
@@ -595,6 +688,7 @@ pub(crate) struct AllPortFields {
     places: Option<PlacesFields>,
     search: Option<SearchFields>,
     notifications: Option<NotificationsFields>,
+    identity: Option<IdentityFields>,
 }
 
 impl AllPortFields {
@@ -608,6 +702,7 @@ impl AllPortFields {
             ("places", check(self.places)),
             ("search", check(self.search)),
             ("notifications", check(self.notifications)),
+            ("identity", check(self.identity)),
         ];
         errors
             .into_iter()
@@ -679,6 +774,32 @@ mod tests {
                 queue_prefix: "p".to_owned(),
                 max_receives: 5
             }
+        );
+    }
+
+    #[test]
+    fn identity_defaults_to_facebook_and_disabled_takes_no_keys() {
+        let identity: IdentityBackend = serde_json::from_str("{}").expect("reads");
+        assert_eq!(identity, IdentityBackend::default());
+        let identity: IdentityBackend =
+            serde_json::from_str(r#"{"api_version": "v21.0"}"#).expect("reads");
+        assert_eq!(
+            identity,
+            IdentityBackend::Facebook {
+                graph_url: "https://graph.facebook.com".to_owned(),
+                api_version: "v21.0".to_owned(),
+                timeout_secs: 10
+            }
+        );
+        let error = serde_json::from_str::<IdentityBackend>(
+            r#"{"backend": "disabled", "timeout_secs": 3}"#,
+        )
+        .expect_err("disabled has no timeout");
+        assert!(
+            error
+                .to_string()
+                .contains("key `timeout_secs` is not used by backend `disabled`"),
+            "{error}"
         );
     }
 

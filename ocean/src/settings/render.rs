@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::AwsSettings;
 use super::backends::{
-    MediaBackend, NotificationsBackend, PlacesBackend, QueueBackend, RecordsBackend, SearchBackend,
-    StreamBackend,
+    IdentityBackend, MediaBackend, NotificationsBackend, PlacesBackend, QueueBackend,
+    RecordsBackend, SearchBackend, StreamBackend,
 };
 use super::secret::{REDACTED, Secret};
 
@@ -108,6 +108,22 @@ pub(crate) const KEY_DOCS: &[(&str, &str)] = &[
     (
         "notifications.apns_sandbox_application_arn",
         "SNS platform application ARN for the APNs sandbox (development builds); unset: none.",
+    ),
+    (
+        "identity.backend",
+        "Which provider checks external access tokens: \"facebook\" (the Graph API) or \"disabled\" (no Facebook login).",
+    ),
+    (
+        "identity.graph_url",
+        "Base URL of the Graph API (a local fake server's http:// URL in tests).",
+    ),
+    (
+        "identity.api_version",
+        "Graph API version called, v<major>.<minor>.",
+    ),
+    (
+        "identity.timeout_secs",
+        "Seconds one Graph API request may take before it counts as unavailable (at least 1).",
     ),
 ];
 
@@ -378,6 +394,13 @@ fn sections() -> Vec<Section> {
                         "arn:aws:sns:us-east-1:123456789012:app/APNS_SANDBOX/localpictourney",
                     ),
                 }),
+            ],
+        },
+        Section {
+            name: "identity",
+            samples: vec![
+                table_of(&IdentityBackend::default()),
+                table_of(&IdentityBackend::Disabled),
             ],
         },
     ]

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use ocean::settings::{
-    MediaBackend, NoApp, NotificationsBackend, PlacesBackend, QueueBackend, RecordsBackend,
-    SearchBackend, Secret, Settings, SettingsError, Sources, StreamBackend,
+    IdentityBackend, MediaBackend, NoApp, NotificationsBackend, PlacesBackend, QueueBackend,
+    RecordsBackend, SearchBackend, Secret, Settings, SettingsError, Sources, StreamBackend,
 };
 use serde::{Deserialize, Serialize};
 
@@ -82,6 +82,14 @@ fn defaults_load_without_sources() {
             dataset_csv: None
         }
     );
+    assert_eq!(
+        settings.identity,
+        IdentityBackend::Facebook {
+            graph_url: "https://graph.facebook.com".to_owned(),
+            api_version: "v19.0".to_owned(),
+            timeout_secs: 10
+        }
+    );
 }
 
 #[test]
@@ -145,6 +153,9 @@ url = "postgres://u:p@localhost/search"
 [notifications]
 backend = "sns"
 apns_application_arn = "arn:aws:sns:us-east-1:1:app/APNS/pics"
+
+[identity]
+backend = "disabled"
 "#,
         &[],
     );
@@ -195,6 +206,7 @@ apns_application_arn = "arn:aws:sns:us-east-1:1:app/APNS/pics"
             apns_sandbox_application_arn: None
         }
     );
+    assert_eq!(settings.identity, IdentityBackend::Disabled);
 }
 
 #[test]
@@ -221,6 +233,83 @@ fn env_switches_a_backend() {
             public_url: Some("https://cdn.example.com".to_owned())
         }
     );
+}
+
+#[test]
+fn the_graph_api_keys_are_set_by_file_and_env() {
+    let (_dir, sources) = file_sources(
+        "[identity]\ngraph_url = \"http://127.0.0.1:9\"\napi_version = \"v21.0\"\n",
+        &[("OCEAN__IDENTITY__TIMEOUT_SECS", "3")],
+    );
+    let settings = Settings::<NoApp>::load_from(&sources).expect("loads");
+    assert_eq!(
+        settings.identity,
+        IdentityBackend::Facebook {
+            graph_url: "http://127.0.0.1:9".to_owned(),
+            api_version: "v21.0".to_owned(),
+            timeout_secs: 3
+        }
+    );
+}
+
+#[test]
+fn a_graph_api_key_with_identity_disabled_is_refused_by_name() {
+    let (dir, sources) = file_sources(
+        "[identity]\nbackend = \"disabled\"\napi_version = \"v21.0\"\n",
+        &[],
+    );
+    assert_contains(
+        &load_error(&sources),
+        &[
+            "unknown key `identity.api_version`",
+            &format!("settings file {}", file_of(&dir)),
+            "backend `disabled` uses only `backend`",
+        ],
+    );
+    let message = load_error(&env_sources(&[("OCEAN__IDENTITY__GRAPH_ULR", "http://x")]));
+    assert_contains(
+        &message,
+        &[
+            "unknown key `identity.graph_ulr`",
+            "environment variable OCEAN__IDENTITY__GRAPH_ULR",
+        ],
+    );
+}
+
+#[test]
+fn bad_graph_api_values_are_named() {
+    for (variable, value, key, expected) in [
+        (
+            "OCEAN__IDENTITY__GRAPH_URL",
+            "graph.facebook.com",
+            "invalid `identity.graph_url`",
+            "http://",
+        ),
+        (
+            "OCEAN__IDENTITY__API_VERSION",
+            "19.0",
+            "invalid `identity.api_version`",
+            "v19.0",
+        ),
+        (
+            "OCEAN__IDENTITY__TIMEOUT_SECS",
+            "0",
+            "invalid `identity.timeout_secs`",
+            "at least 1",
+        ),
+        (
+            "OCEAN__IDENTITY__TIMEOUT_SECS",
+            "soon",
+            "bad value for `identity.timeout_secs`",
+            "soon",
+        ),
+    ] {
+        let message = load_error(&env_sources(&[(variable, value)]));
+        assert_contains(
+            &message,
+            &[key, &format!("environment variable {variable}"), expected],
+        );
+    }
 }
 
 #[test]
@@ -639,6 +728,9 @@ fn every_rendered_key_is_documented_and_every_documented_key_is_rendered() {
         "aws.secret_access_key",
         "media.signing_key",
         "notifications.apns_sandbox_application_arn",
+        "identity.graph_url",
+        "identity.api_version",
+        "identity.timeout_secs",
     ] {
         assert!(keys.contains(expected), "{expected} is not rendered");
     }
@@ -705,7 +797,7 @@ fn the_rendered_defaults_load_back_to_the_defaults() {
 fn every_commented_out_backend_block_loads_when_uncommented() {
     let rendered = Settings::<NoApp>::defaults_toml();
     let blocks: Vec<&str> = rendered.split("\n# Or, to use the ").skip(1).collect();
-    assert_eq!(blocks.len(), 7, "one other backend per port");
+    assert_eq!(blocks.len(), 8, "one other backend per port");
     for block in blocks {
         let section = section_of(&rendered, block);
         let uncommented: String = block

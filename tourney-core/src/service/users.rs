@@ -67,6 +67,13 @@ pub(crate) struct UserRecord {
     /// pool until the ban is lifted.
     #[serde(default)]
     pub(crate) banned: bool,
+    /// The linked Facebook account's id (claimed exactly once across users).
+    #[serde(default)]
+    pub(crate) facebook_id: Option<String>,
+    /// Hashes of the extra tokens of devices logged in through Facebook; rotation and
+    /// deletion revoke them with the main token.
+    #[serde(default)]
+    pub(crate) device_token_hashes: Vec<String>,
 }
 
 /// What a user may do beyond playing. Admins are made by the command line only, never
@@ -413,7 +420,8 @@ impl Game {
         let token = format!("{:032x}", rng.random::<u128>());
         let mut record = stored.value.clone();
         record.token_hash = store::sha256_hex(token.as_bytes());
-        let writes = vec![
+        let mut writes = revoke_device_tokens(&mut record);
+        writes.extend([
             Write::Delete {
                 key: store::token_key(&stored.value.token_hash),
                 condition: Condition::Always,
@@ -426,7 +434,7 @@ impl Game {
                 0,
             )?,
             store::put(store::user_key(&record.id), &record, stored.version)?,
-        ];
+        ]);
         self.ports.records.commit(writes).await?;
         Ok(token)
     }
@@ -436,10 +444,17 @@ impl Game {
     pub async fn delete_user(&self, user_id: UserId) -> Result<(), ServiceError> {
         let stored = self.user_record(user_id).await?;
         let mut record = stored.value.clone();
-        let mut writes = vec![Write::Delete {
+        let mut writes = revoke_device_tokens(&mut record);
+        writes.push(Write::Delete {
             key: store::token_key(&record.token_hash),
             condition: Condition::Always,
-        }];
+        });
+        if let Some(facebook_id) = record.facebook_id.take() {
+            writes.push(Write::Delete {
+                key: crate::service::facebook::claim_key(&facebook_id),
+                condition: Condition::Always,
+            });
+        }
         if let Some(name) = record
             .user_name
             .take()
@@ -532,7 +547,7 @@ impl Game {
     fn user_view(&self, record: &UserRecord, (wins, losses): (u64, u64)) -> UserView {
         let profile = Profile {
             has_name: record.user_name.is_some(),
-            has_facebook: false,
+            has_facebook: record.facebook_id.is_some(),
             has_post_category: record.post_category.is_some(),
             has_profile_picture: record.profile_photo.is_some(),
             has_location: record.place.is_some(),
@@ -583,8 +598,22 @@ fn new_user_record(
         cadence: None,
         role: Role::User,
         banned: false,
+        facebook_id: None,
+        device_token_hashes: Vec::new(),
     };
     (user_id, token, record)
+}
+
+/// The writes revoking every device token of `record` (and forgetting them).
+fn revoke_device_tokens(record: &mut UserRecord) -> Vec<Write> {
+    record
+        .device_token_hashes
+        .drain(..)
+        .map(|hash| Write::Delete {
+            key: store::token_key(&hash),
+            condition: Condition::Always,
+        })
+        .collect()
 }
 
 /// Which user a token or a name belongs to.

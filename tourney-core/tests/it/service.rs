@@ -70,6 +70,7 @@ pub(crate) async fn open_ports(dir: &Path) -> GamePorts {
         places: Arc::new(places),
         search: Arc::new(EmbeddedSearch::open(dir).unwrap()),
         notifications: Arc::new(EmbeddedNotifications::open(dir).unwrap()),
+        identity: None,
     }
 }
 

@@ -13,6 +13,7 @@ mod awards;
 mod boards;
 mod comments;
 mod docs;
+mod facebook;
 mod flags;
 mod media;
 mod ops;
@@ -90,7 +91,7 @@ const fn tail_route(method: &'static str, path: &'static str, group: &'static st
 /// Every route the server serves (the media routes only with the embedded media backend).
 /// Tests check that each is served and documented, and that the OpenAPI document has no
 /// other.
-pub const SERVED_ROUTES: &[ServedRoute] = &[
+pub static SERVED_ROUTES: &[ServedRoute] = &[
     route("GET", "/health", "ops"),
     route("GET", "/metrics", "ops"),
     route("GET", "/v1/test", "service"),
@@ -117,6 +118,8 @@ pub const SERVED_ROUTES: &[ServedRoute] = &[
     route("GET", "/v1/users/{user_id}", "users"),
     route("GET", "/v1/user_names/{name}", "users"),
     route("GET", "/v1/users_by_name/{name}", "users"),
+    route("PUT", "/v1/users/me/facebook", "facebook"),
+    route("GET", "/v1/users_by_facebook/{facebook_id}", "facebook"),
     route("POST", "/v1/photos", "photos"),
     route("GET", "/v1/photos/{photo_id}", "photos"),
     route("DELETE", "/v1/photos/{photo_id}", "photos"),
@@ -192,6 +195,8 @@ pub(crate) fn all(state: AppState) -> BoxedFilter<(Response,)> {
         .unify()
         .or(social::routes(state.clone()))
         .unify()
+        .or(facebook::routes(state.clone()))
+        .unify()
         .or(awards::routes(state.clone()))
         .unify()
         .or(share::routes(state.clone()))
@@ -229,6 +234,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         flags::Doc::openapi(),
         admin::Doc::openapi(),
         social::Doc::openapi(),
+        facebook::Doc::openapi(),
         awards::Doc::openapi(),
         share::Doc::openapi(),
         media::Doc::openapi(),
@@ -261,17 +267,6 @@ pub fn route_of(method: &str, path: &str) -> Option<&'static ServedRoute> {
         .filter(path_matches)
         .find(|route| route.method.eq_ignore_ascii_case(method))
         .or_else(|| SERVED_ROUTES.iter().find(path_matches))
-}
-
-/// The distinct route groups, in [`SERVED_ROUTES`] order.
-pub(crate) fn route_groups() -> Vec<&'static str> {
-    let mut groups: Vec<&'static str> = Vec::new();
-    for route in SERVED_ROUTES {
-        if !groups.contains(&route.group) {
-            groups.push(route.group);
-        }
-    }
-    groups
 }
 
 /// Whether `path` fits `route`'s template.

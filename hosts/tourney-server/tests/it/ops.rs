@@ -13,7 +13,7 @@ async fn health_answers_ok() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_count_requests_by_group_and_status_class() {
+async fn metrics_count_requests_by_route_and_status_class() {
     let server = TestServer::start().await;
     for _ in 0..3 {
         assert_eq!(server.get("/health").await.status, 200);
@@ -28,9 +28,9 @@ async fn metrics_count_requests_by_group_and_status_class() {
     );
     let text = response.text();
     for line in [
-        r#"tourney_http_requests_total{group="ops",status="2xx"} 3"#,
-        r#"tourney_http_requests_total{group="unmatched",status="4xx"} 1"#,
-        r#"tourney_http_request_duration_seconds_count{group="ops"} 3"#,
+        r#"tourney_http_requests_total{method="GET",route="/health",group="ops",status="2xx"} 3"#,
+        r#"tourney_http_requests_total{method="",route="unmatched",group="unmatched",status="4xx"} 1"#,
+        r#"tourney_http_request_duration_seconds_count{method="GET",route="/health",group="ops"} 3"#,
     ] {
         assert!(
             text.lines().any(|l| l == line),

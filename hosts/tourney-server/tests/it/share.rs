@@ -227,7 +227,8 @@ async fn the_root_route_takes_only_photo_ids() {
     assert!(
         metrics
             .lines()
-            .any(|line| line == r#"tourney_http_requests_total{group="share",status="4xx"} 1"#),
+            .any(|line| line
+                == r#"tourney_http_requests_total{method="GET",route="/{photo_id}",group="share",status="4xx"} 1"#),
         "the 405 counts for the share page, the others as unmatched: {metrics}"
     );
     server.stop().await;

@@ -1,8 +1,10 @@
-//! Wiring from settings: the embedded defaults open every port in a fresh data directory, and
-//! a backend that is not built in is refused naming its setting.
+//! Wiring from settings: the embedded defaults open every port in a fresh data directory, the
+//! identity port is the Graph API client at the configured URL (or none when disabled), and a
+//! backend that is not built in is refused naming its setting.
 
 use ocean::records::{Item, Key, Write};
-use ocean::settings::{NoApp, RecordsBackend, Settings};
+use ocean::settings::{IdentityBackend, NoApp, RecordsBackend, Settings};
+use ocean_conformance::fake_graph::FakeGraph;
 
 fn settings_in(dir: &std::path::Path) -> Settings<NoApp> {
     Settings::<NoApp> {
@@ -33,6 +35,30 @@ async fn embedded_defaults_open_every_port_in_the_data_dir() {
     );
     assert!(ports.embedded_media.is_some());
     assert!(settings.data_dir.join("records.sqlite3").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_is_facebook_at_the_configured_graph_url_or_none_when_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings_in(dir.path());
+    let ports = tourney_wiring::open(&settings).expect("open");
+    assert!(ports.identity.is_some(), "facebook is the default");
+
+    let graph = FakeGraph::start().await.unwrap();
+    let known = graph.sample_account("Ada", "Lovelace");
+    settings.identity = IdentityBackend::Facebook {
+        graph_url: graph.url().to_owned(),
+        api_version: "v21.0".to_owned(),
+        timeout_secs: 5,
+    };
+    let ports = tourney_wiring::open(&settings).expect("open");
+    let identity = ports.identity.expect("facebook identity");
+    assert_eq!(identity.profile(&known.token).await.unwrap(), known.profile);
+    assert_eq!(graph.requests(), 1);
+
+    settings.identity = IdentityBackend::Disabled;
+    let ports = tourney_wiring::open(&settings).expect("open");
+    assert!(ports.identity.is_none(), "disabled: no identity port");
 }
 
 #[test]

@@ -53,6 +53,7 @@ async fn game_in(dir: &std::path::Path) -> Game {
         places: Arc::new(places),
         search: Arc::new(EmbeddedSearch::open(dir).unwrap()),
         notifications: Arc::new(EmbeddedNotifications::open(dir).unwrap()),
+        identity: None,
     };
     Game::new(
         ports,
