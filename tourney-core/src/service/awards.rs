@@ -330,7 +330,7 @@ impl Game {
         category: &str,
         week: IsoWeek,
     ) -> Result<Vec<PhotoRecord>, ServiceError> {
-        let mut query = Query {
+        let query = Query {
             index: Some(store::GLOBAL_POOL),
             range: SortRange::Between {
                 start: store::time_key(week.start().millis()),
@@ -340,20 +340,7 @@ impl Game {
             order: Order::Ascending,
             ..Query::partition(store::global_pool(category), WEEK_READ_PAGE)
         };
-        let mut photos = Vec::new();
-        loop {
-            let page = self.ports.records.query(&query).await?;
-            for item in &page.items {
-                let record: PhotoRecord = store::decode(item)?;
-                if record.competes() {
-                    photos.push(record);
-                }
-            }
-            match page.next {
-                Some(cursor) => query.cursor = Some(cursor),
-                None => return Ok(photos),
-            }
-        }
+        self.competing_photos(query).await
     }
 }
 

@@ -154,12 +154,20 @@ impl Game {
             },
             None => SortRange::All,
         };
-        let mut query = Query {
+        let query = Query {
             index: Some(index),
             range,
             order: Order::Ascending,
             ..Query::partition(partition, BOARD_READ_PAGE)
         };
+        self.competing_photos(query).await
+    }
+
+    /// Every competing photo `query` finds, page after page.
+    pub(crate) async fn competing_photos(
+        &self,
+        mut query: Query,
+    ) -> Result<Vec<PhotoRecord>, ServiceError> {
         let mut photos = Vec::new();
         loop {
             let page = self.ports.records.query(&query).await?;
