@@ -184,7 +184,8 @@ impl Game {
     }
 
     /// Recomputes every category's trending tags at `now` from the uses of the last
-    /// [`HORIZON_HALF_LIVES`] half-lives and stores them, one record per category.
+    /// 20 half-lives (older uses weigh under a millionth) and stores them, one record per
+    /// category.
     pub async fn refresh_trending(&self, now: Timestamp) -> Result<(), ServiceError> {
         let horizon = self
             .config
