@@ -137,8 +137,14 @@ impl Game {
             ];
             match self.ports.records.commit(writes).await {
                 Ok(()) => {
-                    self.tell_owner_of_comment(photo_id, author, comment_id, now)
-                        .await?;
+                    // The comment is stored: failing now would make the client post it
+                    // again, so a lost activity is logged instead.
+                    if let Err(error) = self
+                        .tell_owner_of_comment(photo_id, author, comment_id, now)
+                        .await
+                    {
+                        tracing::warn!(%photo_id, %error, "new_comment activity not recorded");
+                    }
                     return comment_view(&record, author_view.user_name);
                 }
                 Err(error) if error.kind() == ocean::ErrorKind::Conflict => {}

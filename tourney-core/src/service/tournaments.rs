@@ -257,9 +257,14 @@ impl Game {
         {
             return Err(error.into());
         }
-        if let Some(&champion) = winners.last() {
-            self.tell_tournament_won(champion, tournament_id, Timestamp::from_millis(at))
-                .await?;
+        // The report is stored and sent: a retry would be refused as already judged, so
+        // a lost activity is logged rather than failing the report.
+        if let Some(&champion) = winners.last()
+            && let Err(error) = self
+                .tell_tournament_won(champion, tournament_id, Timestamp::from_millis(at))
+                .await
+        {
+            tracing::warn!(%tournament_id, %error, "tournament-won activities not recorded");
         }
         Ok(())
     }
