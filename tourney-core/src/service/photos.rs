@@ -692,24 +692,14 @@ impl Game {
 
     /// Unsets the owner's profile photo if it is `photo_id`.
     async fn clear_profile_photo(&self, owner: UserId, photo_id: &str) -> Result<(), ServiceError> {
-        for _ in 0..3 {
-            let stored = self.user_record(owner).await?;
-            if stored.value.profile_photo.as_deref() != Some(photo_id) {
-                return Ok(());
+        self.update_user(owner, |record| {
+            let is_it = record.profile_photo.as_deref() == Some(photo_id);
+            if is_it {
+                record.profile_photo = None;
             }
-            let mut record = stored.value;
-            record.profile_photo = None;
-            let write = store::put(store::user_key(&record.id), &record, stored.version)?;
-            match self.ports.records.write(write).await {
-                Ok(()) => return Ok(()),
-                Err(error) if error.kind() == ocean::ErrorKind::Conflict => {}
-                Err(error) => return Err(error.into()),
-            }
-        }
-        Err(ServiceError::Conflict {
-            code: "concurrent_update",
-            message: "the owner kept changing while removing the profile photo".to_owned(),
+            is_it
         })
+        .await
     }
 
     pub(crate) async fn photo_record(
@@ -721,24 +711,12 @@ impl Game {
 
     async fn set_profile_photo(&self, photo: &PhotoRecord) -> Result<(), ServiceError> {
         let owner = UserId::parse(&photo.owner)?;
-        for _ in 0..3 {
-            let stored = self.user_record(owner).await?;
-            let mut record = stored.value;
-            if record.profile_photo.as_deref() == Some(photo.id.as_str()) {
-                return Ok(());
-            }
+        self.update_user(owner, |record| {
+            let changed = record.profile_photo.as_deref() != Some(photo.id.as_str());
             record.profile_photo = Some(photo.id.clone());
-            let write = store::put(store::user_key(&record.id), &record, stored.version)?;
-            match self.ports.records.write(write).await {
-                Ok(()) => return Ok(()),
-                Err(error) if error.kind() == ocean::ErrorKind::Conflict => {}
-                Err(error) => return Err(error.into()),
-            }
-        }
-        Err(ServiceError::Conflict {
-            code: "concurrent_update",
-            message: "the owner kept changing while setting the profile photo".to_owned(),
+            changed
         })
+        .await
     }
 }
 

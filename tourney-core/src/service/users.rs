@@ -204,13 +204,28 @@ impl Game {
 
     /// Gives an existing user `role` (idempotent).
     pub async fn set_role(&self, user_id: UserId, role: Role) -> Result<(), ServiceError> {
+        self.update_user(user_id, |record| {
+            let changed = record.role != role;
+            record.role = role;
+            changed
+        })
+        .await
+    }
+
+    /// Applies `change` to the stored user and writes it under the version read, reading
+    /// again when another request changed the user first. `change` answers whether it
+    /// changed anything (nothing is written when not).
+    pub(crate) async fn update_user(
+        &self,
+        user_id: UserId,
+        mut change: impl FnMut(&mut UserRecord) -> bool,
+    ) -> Result<(), ServiceError> {
         for _ in 0..MAX_UPDATE_ATTEMPTS {
             let stored = self.user_record(user_id).await?;
-            if stored.value.role == role {
+            let mut record = stored.value;
+            if !change(&mut record) {
                 return Ok(());
             }
-            let mut record = stored.value.clone();
-            record.role = role;
             let write = store::put(store::user_key(&record.id), &record, stored.version)?;
             match self.ports.records.write(write).await {
                 Ok(()) => return Ok(()),
@@ -220,7 +235,7 @@ impl Game {
         }
         Err(ServiceError::Conflict {
             code: "concurrent_update",
-            message: "the user kept changing; try again".to_owned(),
+            message: format!("user {user_id} kept changing; try again"),
         })
     }
 
