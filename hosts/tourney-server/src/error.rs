@@ -329,6 +329,14 @@ impl From<ServiceError> for ApiError {
     }
 }
 
+impl From<tourney_core::Error> for ApiError {
+    /// A malformed id or any other rule broken by the input: 400 naming its field (ids name
+    /// theirs: `photo_id`, `user_id`...).
+    fn from(rule: tourney_core::Error) -> Self {
+        rule_error(&rule)
+    }
+}
+
 /// A game rule's refusal: 400 naming the field where the rule says which.
 fn rule_error(rule: &tourney_core::Error) -> ApiError {
     let message = rule.to_string();

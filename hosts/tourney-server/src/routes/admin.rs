@@ -284,7 +284,7 @@ async fn user_page(user: String, request: AdminRequest, state: AppState) -> Resp
     render(
         async {
             let admin = request.admin(&state).await?;
-            let user = parse_user(&user)?;
+            let user = UserId::parse(&user)?;
             let page = state.game.moderated_user(admin, user, clock()).await?;
             Ok((format!("User {user}"), pages::user(&page)))
         }
@@ -303,7 +303,7 @@ async fn photo_page(photo: String, request: AdminRequest, state: AppState) -> Re
     render(
         async {
             let admin = request.admin(&state).await?;
-            let photo = parse_photo(&photo)?;
+            let photo = PhotoId::parse(&photo)?;
             let page = state.game.moderated_photo(admin, photo, clock()).await?;
             Ok((format!("Photo {photo}"), pages::photo(&page)))
         }
@@ -322,7 +322,7 @@ async fn comment_page(comment: String, request: AdminRequest, state: AppState) -
     render(
         async {
             let admin = request.admin(&state).await?;
-            let comment = parse_comment(&comment)?;
+            let comment = CommentId::parse(&comment)?;
             let page = state.game.moderated_comment(admin, comment).await?;
             Ok((format!("Comment {comment}"), pages::comment(&page)))
         }
@@ -447,7 +447,7 @@ async fn act(action: Action, id: &str, request: &AdminRequest, state: &AppState)
         let game = &state.game;
         let target = match action {
             Action::HidePhoto | Action::RestorePhoto => {
-                let photo = parse_photo(id)?;
+                let photo = PhotoId::parse(id)?;
                 if action == Action::HidePhoto {
                     game.hide_photo(admin, photo, now, rng).await?;
                 } else {
@@ -456,7 +456,7 @@ async fn act(action: Action, id: &str, request: &AdminRequest, state: &AppState)
                 FlagTarget::Photo(photo)
             }
             Action::HideComment | Action::RestoreComment => {
-                let comment = parse_comment(id)?;
+                let comment = CommentId::parse(id)?;
                 if action == Action::HideComment {
                     game.hide_comment(admin, comment, now, rng).await?;
                 } else {
@@ -465,7 +465,7 @@ async fn act(action: Action, id: &str, request: &AdminRequest, state: &AppState)
                 FlagTarget::Comment(comment)
             }
             Action::BanUser | Action::UnbanUser => {
-                let user = parse_user(id)?;
+                let user = UserId::parse(id)?;
                 if action == Action::BanUser {
                     game.ban_user(admin, user, now, rng).await?;
                 } else {
@@ -478,18 +478,6 @@ async fn act(action: Action, id: &str, request: &AdminRequest, state: &AppState)
     }
     .await;
     result.unwrap_or_else(|error| error_page(&error))
-}
-
-fn parse_user(text: &str) -> Result<UserId, ApiError> {
-    UserId::parse(text).map_err(|e| ApiError::invalid("user_id", e.to_string()))
-}
-
-fn parse_photo(text: &str) -> Result<PhotoId, ApiError> {
-    PhotoId::parse(text).map_err(|e| ApiError::invalid("photo_id", e.to_string()))
-}
-
-fn parse_comment(text: &str) -> Result<CommentId, ApiError> {
-    CommentId::parse(text).map_err(|e| ApiError::invalid("comment_id", e.to_string()))
 }
 
 /// A page's answer: 200 with the page, or the error's page.

@@ -66,8 +66,7 @@ async fn photo_awards(
     caller: UserId,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let photo_id =
-        PhotoId::parse(&photo_id).map_err(|e| ApiError::invalid("photo_id", e.to_string()))?;
+    let photo_id = PhotoId::parse(&photo_id)?;
     let awards = state.game.photo_awards(caller, photo_id, clock()).await?;
     let body = List {
         items: awards.into_iter().map(Award::from).collect(),

@@ -44,10 +44,6 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 )]
 pub(crate) struct Doc;
 
-fn photo_id(text: &str) -> Result<PhotoId, ApiError> {
-    PhotoId::parse(text).map_err(|e| ApiError::invalid("photo_id", e.to_string()))
-}
-
 /// A ready photo's comments, oldest first.
 #[utoipa::path(get, path = "/v1/photos/{photo_id}/comments", tag = "social",
     params(("photo_id" = String, Path, description = "32 hex"),
@@ -59,7 +55,7 @@ async fn list_comments(
     paging: Paging,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let photo = photo_id(&photo)?;
+    let photo = PhotoId::parse(&photo)?;
     let count = page_count(paging.count, COMMENTS_PAGE.0, COMMENTS_PAGE.1)?;
     let (comments, next_cursor) = state.game.comments(photo, count, paging.cursor).await?;
     let body = List {
@@ -81,7 +77,7 @@ async fn add_comment(
     body: CommentBody,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let photo = photo_id(&photo)?;
+    let photo = PhotoId::parse(&photo)?;
     let comment = state
         .game
         .add_comment(author, photo, &body.text, clock(), &mut secure_rng())

@@ -138,7 +138,7 @@ async fn flag_user(
     ip: String,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let user = UserId::parse(&user).map_err(|e| ApiError::invalid("user_id", e.to_string()))?;
+    let user = UserId::parse(&user)?;
     flag(FlagTarget::User(user), flagger, &body, &ip, &state).await
 }
 
@@ -155,7 +155,7 @@ async fn flag_photo(
     ip: String,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let photo = PhotoId::parse(&photo).map_err(|e| ApiError::invalid("photo_id", e.to_string()))?;
+    let photo = PhotoId::parse(&photo)?;
     flag(FlagTarget::Photo(photo), flagger, &body, &ip, &state).await
 }
 
@@ -172,8 +172,7 @@ async fn flag_comment(
     ip: String,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let comment =
-        CommentId::parse(&comment).map_err(|e| ApiError::invalid("comment_id", e.to_string()))?;
+    let comment = CommentId::parse(&comment)?;
     flag(FlagTarget::Comment(comment), flagger, &body, &ip, &state).await
 }
 

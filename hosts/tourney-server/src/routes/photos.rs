@@ -122,8 +122,7 @@ async fn get_photo(
     viewer: UserId,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let photo_id =
-        PhotoId::parse(&photo_id).map_err(|e| ApiError::invalid("photo_id", e.to_string()))?;
+    let photo_id = PhotoId::parse(&photo_id)?;
     let view = state.game.photo(photo_id, Some(viewer), clock()).await?;
     Ok(warp::reply::json(&Photo::from(view)).into_response())
 }
@@ -145,7 +144,7 @@ async fn list_user_photos(
     let owner = if user_id == "me" {
         viewer
     } else {
-        UserId::parse(&user_id).map_err(|e| ApiError::invalid("user_id", e.to_string()))?
+        UserId::parse(&user_id)?
     };
     let count = page_count(paging.count, PHOTOS_PAGE.0, PHOTOS_PAGE.1)?;
     let (photos, next_cursor) = state
@@ -219,8 +218,7 @@ async fn delete_photo(
     caller: UserId,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let photo_id =
-        PhotoId::parse(&photo_id).map_err(|e| ApiError::invalid("photo_id", e.to_string()))?;
+    let photo_id = PhotoId::parse(&photo_id)?;
     state.game.delete_photo(caller, photo_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -161,8 +161,7 @@ async fn get_match_with_photo(
     judge: UserId,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let photo_id =
-        PhotoId::parse(&photo_id).map_err(|e| ApiError::invalid("photo_id", e.to_string()))?;
+    let photo_id = PhotoId::parse(&photo_id)?;
     let view = state
         .game
         .propose_with_photo(judge, photo_id, clock(), &mut secure_rng())
@@ -182,8 +181,7 @@ async fn put_vote(
     body: VoteBody,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let match_id =
-        MatchId::parse(&match_id).map_err(|e| ApiError::invalid("match_id", e.to_string()))?;
+    let match_id = MatchId::parse(&match_id)?;
     state
         .game
         .vote(judge, match_id, &body.winner, clock())
@@ -221,7 +219,7 @@ async fn get_tournament(
     judge: UserId,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let tournament_id = parse_tournament_id(&tournament_id)?;
+    let tournament_id = TournamentId::parse(&tournament_id)?;
     let view = state.game.tournament(judge, tournament_id, clock()).await?;
     Ok(warp::reply::json(&Tournament::from(view)).into_response())
 }
@@ -240,7 +238,7 @@ async fn put_report(
     body: ReportBody,
     state: AppState,
 ) -> Result<Response, ApiError> {
-    let tournament_id = parse_tournament_id(&tournament_id)?;
+    let tournament_id = TournamentId::parse(&tournament_id)?;
     let winners: Vec<PhotoId> = body
         .winners
         .iter()
@@ -252,8 +250,4 @@ async fn put_report(
         .report_tournament(judge, tournament_id, &winners, clock())
         .await?;
     Ok(warp::reply::json(&serde_json::json!({"status": "recorded"})).into_response())
-}
-
-fn parse_tournament_id(text: &str) -> Result<TournamentId, ApiError> {
-    TournamentId::parse(text).map_err(|e| ApiError::invalid("tournament_id", e.to_string()))
 }

@@ -94,8 +94,7 @@ async fn share_page(segment: String, state: AppState) -> Response {
     responses((status = 200, body = Photo), (status = 400, body = crate::ErrorBody),
         (status = 404, body = crate::ErrorBody)))]
 async fn photo_share(photo_id: String, state: AppState) -> Result<Response, ApiError> {
-    let photo_id =
-        PhotoId::parse(&photo_id).map_err(|e| ApiError::invalid("photo_id", e.to_string()))?;
+    let photo_id = PhotoId::parse(&photo_id)?;
     let view = state.game.photo(photo_id, None, clock()).await?;
     Ok(warp::reply::json(&Photo::from(view)).into_response())
 }

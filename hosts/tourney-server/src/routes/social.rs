@@ -248,10 +248,6 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 )]
 pub(crate) struct Doc;
 
-fn user_id(text: &str) -> Result<UserId, ApiError> {
-    UserId::parse(text).map_err(|e| ApiError::invalid("user_id", e.to_string()))
-}
-
 fn json<T: Serialize>(body: &T) -> Response {
     warp::reply::json(body).into_response()
 }
@@ -274,7 +270,7 @@ async fn list_following(me: UserId, paging: Paging, state: AppState) -> Result<R
     responses((status = 200, body = FollowState), (status = 400, body = crate::ErrorBody),
         (status = 403, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody)))]
 async fn follow(me: UserId, body: FollowBody, state: AppState) -> Result<Response, ApiError> {
-    let other = user_id(&body.user_id)?;
+    let other = UserId::parse(&body.user_id)?;
     state.game.follow(me, other, clock()).await?;
     Ok(json(&FollowState {
         user_id: other.to_string(),
@@ -286,7 +282,7 @@ async fn follow(me: UserId, body: FollowBody, state: AppState) -> Result<Respons
 #[utoipa::path(delete, path = "/v1/users/me/following", tag = "social", request_body = FollowBody,
     responses((status = 200, body = FollowState), (status = 404, body = crate::ErrorBody)))]
 async fn unfollow(me: UserId, body: FollowBody, state: AppState) -> Result<Response, ApiError> {
-    let other = user_id(&body.user_id)?;
+    let other = UserId::parse(&body.user_id)?;
     state.game.unfollow(me, other).await?;
     Ok(json(&FollowState {
         user_id: other.to_string(),
@@ -313,7 +309,7 @@ async fn list_followers(me: UserId, paging: Paging, state: AppState) -> Result<R
     responses((status = 204, description = "they follow you"),
         (status = 404, body = crate::ErrorBody, description = "they do not")))]
 async fn is_follower(other: String, me: UserId, state: AppState) -> Result<Response, ApiError> {
-    let other = user_id(&other)?;
+    let other = UserId::parse(&other)?;
     if state.game.follows(other, me).await? {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {

@@ -115,8 +115,7 @@ async fn put_tag(
     state: AppState,
 ) -> Result<Response, ApiError> {
     let tag = percent_decode("tag", &tag)?;
-    let photo_id =
-        PhotoId::parse(&photo_id).map_err(|e| ApiError::invalid("photo_id", e.to_string()))?;
+    let photo_id = PhotoId::parse(&photo_id)?;
     let view = state.game.add_tag(caller, photo_id, &tag, clock()).await?;
     Ok(warp::reply::json(&Photo::from(view)).into_response())
 }

@@ -129,8 +129,7 @@ async fn get_me(user: UserId, state: AppState) -> Result<Response, ApiError> {
     params(("user_id" = String, Path, description = "32 hex")),
     responses((status = 200, body = User), (status = 404, body = crate::ErrorBody)))]
 async fn get_user(user_id: String, _caller: UserId, state: AppState) -> Result<Response, ApiError> {
-    let user_id =
-        UserId::parse(&user_id).map_err(|e| ApiError::invalid("user_id", e.to_string()))?;
+    let user_id = UserId::parse(&user_id)?;
     Ok(json(&User::from(state.game.user(user_id).await?)))
 }
 
