@@ -253,18 +253,25 @@ impl<App> Settings<App> {
                     checks.signing_key("media.signing_key", key);
                 }
             }
-            MediaBackend::S3 { bucket, public_url } => {
+            MediaBackend::S3 {
+                bucket,
+                public_url,
+                endpoint_url,
+            } => {
                 checks.non_empty("media.bucket", bucket);
                 checks.optional_http_url("media.public_url", public_url.as_deref());
+                checks.optional_http_url("media.endpoint_url", endpoint_url.as_deref());
             }
         }
         if let StreamBackend::Kinesis {
             stream_prefix,
             checkpoint_table,
+            shards,
         } = &self.stream
         {
             checks.non_empty("stream.stream_prefix", stream_prefix);
             checks.non_empty("stream.checkpoint_table", checkpoint_table);
+            checks.at_least_one("stream.shards", *shards);
         }
         match &self.queue {
             QueueBackend::Embedded { max_receives } => {

@@ -18,6 +18,7 @@ pub mod places;
 pub mod queue;
 pub mod records;
 pub mod search;
+pub mod servers;
 pub mod stream;
 
 use std::sync::atomic::{AtomicU64, Ordering};

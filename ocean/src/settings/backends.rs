@@ -49,6 +49,10 @@ pub enum MediaBackend {
         /// The public base URL of the bucket (a CDN), when objects are read without signing.
         #[serde(skip_serializing_if = "Option::is_none")]
         public_url: Option<String>,
+        /// An S3 endpoint overriding `aws.endpoint_url` for S3 alone (a local S3 server next
+        /// to a local server for the other services); `None`: `aws.endpoint_url`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        endpoint_url: Option<String>,
     },
 }
 
@@ -74,6 +78,8 @@ pub enum StreamBackend {
         stream_prefix: String,
         /// The DynamoDB table holding consumer checkpoints.
         checkpoint_table: String,
+        /// Shards of a stream created on first use (default 1; more spread the writes).
+        shards: u32,
     },
 }
 
@@ -377,6 +383,7 @@ pub(crate) struct MediaFields {
     public_url: Option<String>,
     signing_key: Option<Secret>,
     bucket: Option<String>,
+    endpoint_url: Option<String>,
 }
 
 impl PortFields for MediaFields {
@@ -387,6 +394,7 @@ impl PortFields for MediaFields {
             ("public_url", self.public_url.is_some()),
             ("signing_key", self.signing_key.is_some()),
             ("bucket", self.bucket.is_some()),
+            ("endpoint_url", self.endpoint_url.is_some()),
         ];
         match self.backend.unwrap_or(MediaName::Embedded) {
             MediaName::Embedded => {
@@ -397,10 +405,11 @@ impl PortFields for MediaFields {
                 })
             }
             MediaName::S3 => {
-                only_keys("s3", &set, &["bucket", "public_url"])?;
+                only_keys("s3", &set, &["bucket", "public_url", "endpoint_url"])?;
                 Ok(MediaBackend::S3 {
                     bucket: required(self.bucket, "bucket", "s3")?,
                     public_url: self.public_url,
+                    endpoint_url: self.endpoint_url,
                 })
             }
         }
@@ -422,6 +431,7 @@ pub(crate) struct StreamFields {
     backend: Option<StreamName>,
     stream_prefix: Option<String>,
     checkpoint_table: Option<String>,
+    shards: Option<u32>,
 }
 
 impl PortFields for StreamFields {
@@ -431,6 +441,7 @@ impl PortFields for StreamFields {
         let set = [
             ("stream_prefix", self.stream_prefix.is_some()),
             ("checkpoint_table", self.checkpoint_table.is_some()),
+            ("shards", self.shards.is_some()),
         ];
         match self.backend.unwrap_or(StreamName::Embedded) {
             StreamName::Embedded => {
@@ -438,7 +449,11 @@ impl PortFields for StreamFields {
                 Ok(StreamBackend::Embedded)
             }
             StreamName::Kinesis => {
-                only_keys("kinesis", &set, &["stream_prefix", "checkpoint_table"])?;
+                only_keys(
+                    "kinesis",
+                    &set,
+                    &["stream_prefix", "checkpoint_table", "shards"],
+                )?;
                 Ok(StreamBackend::Kinesis {
                     stream_prefix: required(self.stream_prefix, "stream_prefix", "kinesis")?,
                     checkpoint_table: required(
@@ -446,6 +461,7 @@ impl PortFields for StreamFields {
                         "checkpoint_table",
                         "kinesis",
                     )?,
+                    shards: self.shards.unwrap_or(1),
                 })
             }
         }

@@ -53,6 +53,10 @@ pub(crate) const KEY_DOCS: &[(&str, &str)] = &[
     ),
     ("media.bucket", "The S3 bucket holding media objects."),
     (
+        "media.endpoint_url",
+        "An S3 endpoint for media alone, overriding aws.endpoint_url (a local S3 server); unset: aws.endpoint_url.",
+    ),
+    (
         "stream.backend",
         "Where event streams live: \"embedded\" (SQLite in data_dir) or \"kinesis\".",
     ),
@@ -63,6 +67,10 @@ pub(crate) const KEY_DOCS: &[(&str, &str)] = &[
     (
         "stream.checkpoint_table",
         "The DynamoDB table holding stream consumers' checkpoints.",
+    ),
+    (
+        "stream.shards",
+        "Shards of each Kinesis stream created on first use; more shards take more writes per second.",
     ),
     (
         "queue.backend",
@@ -339,6 +347,7 @@ fn sections() -> Vec<Section> {
                 table_of(&MediaBackend::S3 {
                     bucket: "localpictourney-media".to_owned(),
                     public_url: example("https://media.example.com"),
+                    endpoint_url: example("http://127.0.0.1:9000"),
                 }),
             ],
         },
@@ -349,6 +358,7 @@ fn sections() -> Vec<Section> {
                 table_of(&StreamBackend::Kinesis {
                     stream_prefix: "localpictourney-".to_owned(),
                     checkpoint_table: "localpictourney-checkpoints".to_owned(),
+                    shards: 1,
                 }),
             ],
         },

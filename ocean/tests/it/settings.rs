@@ -170,14 +170,16 @@ backend = "disabled"
         settings.media,
         MediaBackend::S3 {
             bucket: "pics-media".to_owned(),
-            public_url: None
+            public_url: None,
+            endpoint_url: None
         }
     );
     assert_eq!(
         settings.stream,
         StreamBackend::Kinesis {
             stream_prefix: "pics-".to_owned(),
-            checkpoint_table: "pics-checkpoints".to_owned()
+            checkpoint_table: "pics-checkpoints".to_owned(),
+            shards: 1
         }
     );
     assert_eq!(
@@ -230,7 +232,8 @@ fn env_switches_a_backend() {
         settings.media,
         MediaBackend::S3 {
             bucket: "pics-media".to_owned(),
-            public_url: Some("https://cdn.example.com".to_owned())
+            public_url: Some("https://cdn.example.com".to_owned()),
+            endpoint_url: None
         }
     );
 }

@@ -139,6 +139,9 @@ pub async fn query_between_range_includes_both_ends(records: &dyn Records) {
         ("c", "c"),
         ("d", "b"),
         ("f", "g"),
+        // Open below and empty: a range from the empty string (below every key).
+        ("", "b"),
+        ("", ""),
     ] {
         let expected: Vec<Item> = items
             .iter()
