@@ -12,6 +12,7 @@ mod comments;
 mod facebook;
 mod matches;
 mod moderation;
+mod photo_details;
 mod photos;
 mod rescore;
 mod scoring;
@@ -64,6 +65,13 @@ pub const VOTES_STREAM: &str = "votes";
 pub const SCORER: &str = "scorer";
 /// The job queue of uploaded media waiting to be processed.
 pub const MEDIA_QUEUE: &str = "media";
+
+/// Storage event notifications (S3's, through SQS) saying an upload was stored: the worker
+/// hands each to [`Game::storage_event`].
+pub const UPLOAD_EVENTS_QUEUE: &str = "media-uploaded";
+
+/// Every job queue the game uses, for creating them ahead of time.
+pub const JOB_QUEUES: [&str; 3] = [MEDIA_QUEUE, UPLOAD_EVENTS_QUEUE, FACEBOOK_SYNC_QUEUE];
 
 /// A use case's refusal or failure, by what the caller should do about it.
 #[derive(Debug, thiserror::Error)]
@@ -199,6 +207,8 @@ pub struct GameConfig {
     pub trending_interval: std::time::Duration,
     /// Featured tags per category, in the order [`Game::featured_tags`] lists them.
     pub featured_tags: std::collections::BTreeMap<String, Vec<String>>,
+    /// The public base URL of share pages: a photo's `share_url` is `<base>/<photo id>`.
+    pub share_base_url: String,
 }
 
 impl Default for GameConfig {
@@ -223,6 +233,7 @@ impl Default for GameConfig {
             trending: TrendingConfig::default(),
             trending_interval: std::time::Duration::from_secs(60),
             featured_tags: std::collections::BTreeMap::new(),
+            share_base_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
 }

@@ -1,7 +1,10 @@
 //! A fake of Facebook's Graph API on a loopback port (feature `fake-graph`): it knows a set of
 //! access tokens and their profiles, answers `GET /{version}/me` in the Graph API's shapes (a
-//! profile with the fields asked for, or an `OAuthException` error), serves profile pictures,
-//! can be told to fail the next requests in several ways, and counts requests.
+//! profile with the fields asked for, or an `OAuthException` error), answers
+//! `GET /{version}/me/friends` with the friends [`FakeGraph::add_friends`] gave (paged like
+//! Graph: `limit`, an `after` cursor, a `paging.next` URL on
+//! `/{version}/{user id}/friends` that carries the token), serves profile pictures, can be
+//! told to fail the next requests in several ways, and counts requests.
 //!
 //! It lives here, behind a feature, rather than in a crate of its own: it is the identity
 //! port's test double as [`crate::faulty`] is the storage ports', the crates that test against
@@ -9,7 +12,8 @@
 //! not ask for the feature compile none of its HTTP server.
 //!
 //! Like the real API it is strict: an unknown field asked for is error 100, a path other than
-//! `/v<major>.<minor>/me` is error 2500, a missing token is error 2500, an unknown token error
+//! `/v<major>.<minor>/me`, `.../me/friends` or `.../<the token's user id>/friends` is error
+//! 2500, a missing token is error 2500, an unknown token error
 //! 190 and an expired one error 190 with subcode 463, all with HTTP 400. Only the fields asked
 //! for are returned; `email` is left out when the profile has none, as Facebook does when the
 //! permission was not granted; a profile without picture gets the default silhouette.
@@ -85,6 +89,8 @@ struct State {
     accounts: HashMap<String, ExternalProfile>,
     expired: HashSet<String>,
     pictures: HashMap<String, Vec<u8>>,
+    /// Each profile id's friends who use the application, in the order added.
+    friends: HashMap<String, Vec<String>>,
     failures: VecDeque<Failure>,
 }
 
@@ -120,13 +126,15 @@ impl FakeGraph {
         state.accounts.insert(token.to_owned(), profile);
     }
 
-    /// A new account with every field set (e-mail, a picture served by this fake), its token
-    /// added, and a token the fake never issued: ready for
+    /// A new account with every field set (e-mail, a picture served by this fake), two
+    /// friends (fresh ids of no account here, so they match no user of an application under
+    /// test), its token added, and a token the fake never issued: ready for
     /// [`crate::identity::run_all`].
     pub fn sample_account(&self, first_name: &str, last_name: &str) -> KnownAccount {
-        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-        let serial = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let id = format!("10{:09}{serial:06}", std::process::id());
+        let id = fresh_profile_id();
+        let friends = vec![fresh_profile_id(), fresh_profile_id()];
+        self.add_friends(&id, &friends);
+        let serial = id[id.len() - 6..].to_owned();
         let picture_url = self.put_picture(&format!("{id}.jpg"), SAMPLE_PICTURE.to_vec());
         let profile = ExternalProfile {
             id,
@@ -145,7 +153,26 @@ impl FakeGraph {
         KnownAccount {
             token,
             profile,
+            friends,
             invalid_token: unique("fake-graph-never-issued"),
+        }
+    }
+
+    /// From now on `friend_ids` are friends of `token_or_id` (an access token added before,
+    /// or a profile id) who use the application: `/me/friends` lists them after the ones it
+    /// listed before, each once. One-way, as the fake answers only for the account asking:
+    /// call it again the other way round for both sides.
+    pub fn add_friends(&self, token_or_id: &str, friend_ids: &[String]) {
+        let mut state = self.shared.state();
+        let id = state
+            .accounts
+            .get(token_or_id)
+            .map_or_else(|| token_or_id.to_owned(), |profile| profile.id.clone());
+        let friends = state.friends.entry(id).or_default();
+        for friend in friend_ids {
+            if !friends.contains(friend) {
+                friends.push(friend.clone());
+            }
         }
     }
 
@@ -177,6 +204,19 @@ impl FakeGraph {
         self.shared.requests.load(Ordering::SeqCst)
     }
 }
+
+/// A profile id no other call in this process returns: `10`, the process id, a serial.
+fn fresh_profile_id() -> String {
+    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+    let serial = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    format!("10{:09}{serial:06}", std::process::id())
+}
+
+/// Friends per page when the request gives no `limit` (Graph's default).
+const DEFAULT_FRIENDS_LIMIT: usize = 25;
+
+/// The largest `limit` honoured (Graph's cap).
+const MAX_FRIENDS_LIMIT: usize = 5000;
 
 impl Drop for FakeGraph {
     fn drop(&mut self) {
@@ -236,51 +276,191 @@ async fn answer(shared: &Shared, request: &Request<Incoming>) -> Response<Full<B
         let message = format!("Unsupported {} request.", request.method());
         return graph_error(StatusCode::BAD_REQUEST, 100, None, &message);
     }
-    let version = path
-        .strip_prefix('/')
-        .and_then(|rest| rest.strip_suffix("/me"));
-    if !version.is_some_and(is_api_version) {
-        let message = format!("Unknown path components: {path}");
-        return graph_error(StatusCode::BAD_REQUEST, 2500, None, &message);
-    }
     let query = request.uri().query().unwrap_or("");
-    me(shared, query)
+    let segments: Vec<&str> = path.strip_prefix('/').unwrap_or("").split('/').collect();
+    match segments.as_slice() {
+        [version, "me"] if is_api_version(version) => me(shared, query),
+        [version, node, "friends"] if is_api_version(version) => {
+            friends(shared, version, node, query)
+        }
+        _ => {
+            let message = format!("Unknown path components: {path}");
+            graph_error(StatusCode::BAD_REQUEST, 2500, None, &message)
+        }
+    }
+}
+
+/// A request's parameters: its one access token and the rest.
+struct Params {
+    token: String,
+    others: HashMap<String, String>,
+}
+
+/// A Graph error answer, to be rendered by [`Refusal::into_response`].
+struct Refusal {
+    code: u32,
+    subcode: Option<u32>,
+    message: &'static str,
+}
+
+impl Refusal {
+    fn into_response(self) -> Response<Full<Bytes>> {
+        graph_error(
+            StatusCode::BAD_REQUEST,
+            self.code,
+            self.subcode,
+            self.message,
+        )
+    }
+}
+
+/// The query's `access_token` and other parameters, or the Graph error for a missing or
+/// repeated token.
+fn read_query(query: &str) -> Result<Params, Refusal> {
+    let mut tokens = Vec::new();
+    let mut others = HashMap::new();
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        if key == "access_token" {
+            tokens.push(value.into_owned());
+        } else {
+            others.insert(key.into_owned(), value.into_owned());
+        }
+    }
+    match tokens.as_slice() {
+        [token] => Ok(Params {
+            token: token.clone(),
+            others,
+        }),
+        [] => Err(Refusal {
+            code: 2500,
+            subcode: None,
+            message: "An active access token must be used to query information about the \
+                      current user.",
+        }),
+        _ => Err(Refusal {
+            code: 100,
+            subcode: None,
+            message: "(#100) access_token was given more than once",
+        }),
+    }
+}
+
+/// The profile `token` belongs to, or the Graph error for an unknown or expired token.
+fn account_of(state: &State, token: &str) -> Result<ExternalProfile, Refusal> {
+    let Some(profile) = state.accounts.get(token) else {
+        return Err(Refusal {
+            code: 190,
+            subcode: None,
+            message: "Invalid OAuth access token - Cannot parse access token",
+        });
+    };
+    if state.expired.contains(token) {
+        return Err(Refusal {
+            code: 190,
+            subcode: Some(463),
+            message: "Error validating access token: Session has expired.",
+        });
+    }
+    Ok(profile.clone())
+}
+
+/// The answer to `GET /{version}/{node}/friends?{query}`, `node` being `me` or the token's
+/// own user id: one page of at most `limit` friends from the `after` cursor on.
+fn friends(shared: &Shared, version: &str, node: &str, query: &str) -> Response<Full<Bytes>> {
+    let Params {
+        token,
+        others: params,
+    } = match read_query(query) {
+        Ok(params) => params,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let state = shared.state();
+    let profile = match account_of(&state, &token) {
+        Ok(profile) => profile,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if node != "me" && node != profile.id {
+        let message = format!("(#100) Unsupported get request for node {node}");
+        return graph_error(StatusCode::BAD_REQUEST, 100, None, &message);
+    }
+    let limit = match params.get("limit").map(|limit| limit.parse::<usize>()) {
+        None => DEFAULT_FRIENDS_LIMIT,
+        Some(Ok(limit)) if limit > 0 => limit.min(MAX_FRIENDS_LIMIT),
+        Some(_) => {
+            let message = "(#100) limit must be a positive number";
+            return graph_error(StatusCode::BAD_REQUEST, 100, None, message);
+        }
+    };
+    let start = match params.get("after").map(|after| parse_cursor(after)) {
+        None => 0,
+        Some(Some(start)) => start,
+        Some(None) => {
+            let message = "(#100) Invalid cursor";
+            return graph_error(StatusCode::BAD_REQUEST, 100, None, message);
+        }
+    };
+    let all = state.friends.get(&profile.id).cloned().unwrap_or_default();
+    let end = start.saturating_add(limit).min(all.len());
+    let page = all.get(start..end).unwrap_or_default();
+    let data: Vec<Value> = page
+        .iter()
+        .map(|id| {
+            let name = state
+                .accounts
+                .values()
+                .find(|account| &account.id == id)
+                .and_then(|account| account.name.clone());
+            match name {
+                Some(name) => json!({"id": id, "name": name}),
+                None => json!({"id": id}),
+            }
+        })
+        .collect();
+    let mut paging = json!({"cursors": {"before": cursor(start), "after": cursor(end)}});
+    if end < all.len() {
+        let mut next = format!("{}/{version}/{}/friends?", shared.url, profile.id);
+        next.push_str(
+            &form_urlencoded::Serializer::new(String::new())
+                .append_pair("access_token", &token)
+                .append_pair("limit", &limit.to_string())
+                .append_pair("after", &cursor(end))
+                .finish(),
+        );
+        paging["next"] = json!(next);
+    }
+    let body = json!({
+        "data": data,
+        "paging": paging,
+        "summary": {"total_count": all.len()},
+    });
+    json_response(StatusCode::OK, &body)
+}
+
+/// The opaque cursor of position `offset` in a friend list.
+fn cursor(offset: usize) -> String {
+    format!("QVFI{offset:08x}")
+}
+
+/// The position a [`cursor`] names.
+fn parse_cursor(text: &str) -> Option<usize> {
+    text.strip_prefix("QVFI")
+        .and_then(|hex| usize::from_str_radix(hex, 16).ok())
 }
 
 /// The answer to `GET /{version}/me?{query}`.
 fn me(shared: &Shared, query: &str) -> Response<Full<Bytes>> {
-    let mut tokens = Vec::new();
-    let mut fields = None;
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        match key.as_ref() {
-            "access_token" => tokens.push(value.into_owned()),
-            "fields" => fields = Some(value.into_owned()),
-            _ => {}
-        }
-    }
-    let token = match tokens.as_slice() {
-        [token] => token,
-        [] => {
-            let message =
-                "An active access token must be used to query information about the current user.";
-            return graph_error(StatusCode::BAD_REQUEST, 2500, None, message);
-        }
-        _ => {
-            let message = "(#100) access_token was given more than once";
-            return graph_error(StatusCode::BAD_REQUEST, 100, None, message);
-        }
+    let Params { token, mut others } = match read_query(query) {
+        Ok(params) => params,
+        Err(refusal) => return refusal.into_response(),
     };
-    let state = shared.state();
-    let Some(profile) = state.accounts.get(token) else {
-        let message = "Invalid OAuth access token - Cannot parse access token";
-        return graph_error(StatusCode::BAD_REQUEST, 190, None, message);
+    let profile = match account_of(&shared.state(), &token) {
+        Ok(profile) => profile,
+        Err(refusal) => return refusal.into_response(),
     };
-    if state.expired.contains(token) {
-        let message = "Error validating access token: Session has expired.";
-        return graph_error(StatusCode::BAD_REQUEST, 190, Some(463), message);
-    }
-    let fields = fields.unwrap_or_else(|| "id,name".to_owned());
-    match render_profile(profile, &fields, &shared.url) {
+    let fields = others
+        .remove("fields")
+        .unwrap_or_else(|| "id,name".to_owned());
+    match render_profile(&profile, &fields, &shared.url) {
         Ok(body) => json_response(StatusCode::OK, &body),
         Err(field) => {
             let message =
@@ -470,6 +650,14 @@ mod tests {
     fn an_unknown_field_is_named() {
         let error = render_profile(&full_profile(), "id,gender", "http://x").unwrap_err();
         assert_eq!(error, "gender");
+    }
+
+    #[test]
+    fn cursors_name_their_position() {
+        for offset in [0, 1, 25, 4096] {
+            assert_eq!(parse_cursor(&cursor(offset)), Some(offset));
+        }
+        assert_eq!(parse_cursor("garbage"), None);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! | the token is empty, or Graph says `OAuthException` code 190 or 102 | `Invalid` naming `token` | no |
 //! | HTTP 5xx, 408 or 429, a Graph error marked `is_transient` or with a temporary code (1, 2, 4, 17, 32, 341, 613: outage, throttling) | `Unavailable` | yes |
 //! | no answer: connection refused or reset, timeout, the body cut short | `Unavailable` | yes |
-//! | any other answer: another Graph error (permissions, a bad field), a redirect, a body that is not a profile | `Backend` | no |
+//! | any other answer: another Graph error (permissions, a bad field), a redirect, a body that is not a profile or a friend list, a `paging.next` URL on another host | `Backend` | no |
+//! | a picture URL that is not `http`/`https`, or that answers 4xx but 408 and 429 (expired, gone) | `Invalid` naming `url` | no |
+//! | a picture answer that is not `image/...`, is empty or is over the size cap | `Backend` | no |
 
 use std::fmt;
 
@@ -32,7 +34,7 @@ pub(crate) enum GraphFailure {
     /// No complete answer: the connection failed, timed out, or the body was cut short.
     #[error("graph api request failed")]
     Transport(#[source] reqwest::Error),
-    /// An answer that is not a profile: an error status or a Graph error object.
+    /// An answer that is not what was asked for: an error status or a Graph error object.
     #[error("graph api answered HTTP {status}{}", graph.as_ref().map(|g| format!(": {g}")).unwrap_or_default())]
     Answer {
         /// The HTTP status.
@@ -40,9 +42,10 @@ pub(crate) enum GraphFailure {
         /// The Graph error object, when the body held one.
         graph: Option<GraphError>,
     },
-    /// A successful status whose body is not a profile.
+    /// A successful status whose body is not what was asked for (not a profile, not a
+    /// friend list, not an image, too large).
     #[error("graph api answered HTTP {status} with {reason}")]
-    NotAProfile {
+    Unexpected {
         /// The HTTP status.
         status: u16,
         /// What is wrong with the body.
@@ -133,7 +136,7 @@ pub(crate) fn port_error(failure: GraphFailure) -> Error {
                 || matches!(status, 408 | 429)
                 || graph.as_ref().is_some_and(GraphError::is_temporary)
         }
-        GraphFailure::NotAProfile { .. } => false,
+        GraphFailure::Unexpected { .. } => false,
     };
     if retryable {
         Error::Unavailable {
@@ -146,6 +149,26 @@ pub(crate) fn port_error(failure: GraphFailure) -> Error {
             source: Box::new(failure),
         }
     }
+}
+
+/// The port error for a picture URL that answered HTTP `status` (not 2xx) without a body
+/// worth reading: 4xx but 408 and 429 say the URL expired or the picture is gone
+/// (`Invalid` naming `url`); the rest go by [`port_error`] (5xx, 408, 429 `Unavailable`;
+/// redirects `Backend`).
+pub(crate) fn picture_status_error(status: u16) -> Error {
+    if (400..500).contains(&status) && !matches!(status, 408 | 429) {
+        return Error::invalid(
+            "url",
+            format!(
+                "the profile picture's URL answered HTTP {status} (expired, or the picture \
+                 is gone): read the profile again for a fresh URL"
+            ),
+        );
+    }
+    port_error(GraphFailure::Answer {
+        status,
+        graph: None,
+    })
 }
 
 #[cfg(test)]
@@ -215,11 +238,30 @@ mod tests {
             assert_eq!(kind_of(status, graph), ErrorKind::Backend, "{status}");
         }
         assert_eq!(kind_of(302, None), ErrorKind::Backend);
-        let not_a_profile = port_error(GraphFailure::NotAProfile {
+        let not_a_profile = port_error(GraphFailure::Unexpected {
             status: 200,
             reason: "no id".to_owned(),
         });
         assert_eq!(not_a_profile.kind(), ErrorKind::Backend);
+    }
+
+    #[test]
+    fn picture_statuses_map_to_invalid_url_unavailable_or_backend() {
+        for status in [400, 403, 404, 410] {
+            let error = picture_status_error(status);
+            assert!(
+                matches!(error, Error::Invalid { field: "url", .. }),
+                "{status}: {error:?}"
+            );
+        }
+        for status in [408, 429, 500, 503] {
+            assert_eq!(
+                picture_status_error(status).kind(),
+                ErrorKind::Unavailable,
+                "{status}"
+            );
+        }
+        assert_eq!(picture_status_error(302).kind(), ErrorKind::Backend);
     }
 
     #[test]

@@ -252,6 +252,8 @@ pub struct CreatedPhoto {
 pub struct Owner {
     /// Owner id.
     pub id: String,
+    /// Owner's user name, once they chose one.
+    pub user_name: Option<String>,
 }
 
 /// A photo.
@@ -295,6 +297,10 @@ pub struct Photo {
     pub url_original: Option<String>,
     /// Tags as first typed.
     pub tags: Vec<String>,
+    /// Number of comments.
+    pub comment_count: u64,
+    /// Public share page (HTML with Open Graph tags).
+    pub share_url: String,
     /// Creation time (RFC 3339).
     pub created_at: String,
 }
@@ -312,6 +318,7 @@ impl From<PhotoView> for Photo {
             id: photo.id.to_string(),
             owner: Owner {
                 id: photo.owner.to_string(),
+                user_name: photo.owner_name.clone(),
             },
             category: photo.category.clone(),
             place: photo.place.clone().into(),
@@ -332,6 +339,8 @@ impl From<PhotoView> for Photo {
             url_large: url("large"),
             url_original: url("original"),
             tags: photo.tags.clone(),
+            comment_count: photo.comment_count,
+            share_url: photo.share_url.clone(),
             created_at: rfc3339(photo.created_at),
         }
     }

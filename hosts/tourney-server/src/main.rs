@@ -58,6 +58,10 @@ enum Command {
     /// Rebuild every tag's photo list and the tag search index from the photos (after
     /// moving the search backend, or to repair it). Idempotent.
     ReindexSearch,
+    /// Create the DynamoDB tables, S3 bucket, Kinesis stream and SQS queues (with their
+    /// dead-letter queues) that the AWS backends in the settings use, where missing.
+    /// Idempotent: run it before the first start and after changing a name.
+    InitAws,
 }
 
 /// Options of `worker`.
@@ -139,6 +143,7 @@ fn main() -> ExitCode {
                 Command::Rescore(args) => rescore(settings, &args),
                 Command::ReindexPlaces(args) => reindex_places(settings, &args),
                 Command::ReindexSearch => reindex_search(settings),
+                Command::InitAws => init_aws(&settings),
             }
         });
     match outcome {
@@ -169,7 +174,7 @@ fn serve(mut settings: AppSettings, args: &ServeArgs) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     runtime.block_on(async move {
         let settings = Arc::new(settings);
-        let ports = tourney_wiring::open(&settings)?;
+        let ports = tourney_wiring::open(&settings).await?;
         tourney_wiring::load_datasets(&ports, &settings).await?;
         let state = AppState::new(ports, Arc::clone(&settings))?;
         // One shutdown signal stops both the server (after requests in flight) and the
@@ -213,11 +218,28 @@ where
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let ports = tourney_wiring::open(&settings)?;
+        let ports = tourney_wiring::open(&settings).await?;
         tourney_wiring::load_datasets(&ports, &settings).await?;
         let game = tourney_wiring::game(&ports, &settings)?;
         task(settings, ports, game).await
     })
+}
+
+/// `init-aws`: creates the AWS resources the settings name, printing one line each.
+fn init_aws(settings: &AppSettings) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let created = runtime.block_on(tourney_wiring::init_aws(settings))?;
+    let mut stdout = std::io::stdout().lock();
+    if created.is_empty() {
+        writeln!(stdout, "no AWS backend is configured: nothing to create")?;
+    }
+    for resource in created {
+        writeln!(stdout, "ready: {resource}")?;
+    }
+    Ok(())
 }
 
 /// `worker`: the worker's loop alone.

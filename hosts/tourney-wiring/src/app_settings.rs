@@ -42,6 +42,10 @@ pub struct TourneySettings {
     /// client address recorded with a flag is then that header's first entry, else the
     /// connection's peer address (a client could forge the header).
     pub behind_proxy: bool,
+    /// The server's public base URL, where share pages live (`share_url` is
+    /// `<public_url>/<photo id>`); unset: the embedded media backend's `public_url`, else
+    /// the listen address.
+    pub public_url: Option<String>,
     /// How the hosts log: human-readable `text` lines or `json` lines (the command line's
     /// `--log-json` also selects JSON).
     pub log_format: LogFormat,
@@ -90,6 +94,7 @@ impl Default for TourneySettings {
                 })
                 .collect(),
             behind_proxy: false,
+            public_url: None,
             log_format: LogFormat::Text,
             sentry_dsn: None,
             sentry_environment: None,

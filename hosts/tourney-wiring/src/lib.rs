@@ -1,10 +1,16 @@
 //! Settings to ports: opens the backend each port's setting names and hands the hosts one
 //! `Arc<dyn Port>` per port, so nothing else in the product knows which backends run.
 //!
-//! Only the embedded backends (and Facebook's Graph API for identity) are built in so far;
-//! choosing another one fails at start-up with a message naming the setting.
+//! The embedded backends and Facebook's Graph API are always built in; the AWS and
+//! PostgreSQL backends come with the `cloud` feature (on in `tourney-server`). Choosing a
+//! backend that is not built in fails at start-up with a message naming the setting.
 
 mod app_settings;
+#[cfg(feature = "cloud")]
+mod cloud;
+#[cfg(not(feature = "cloud"))]
+#[path = "cloud_disabled.rs"]
+mod cloud;
 pub mod observability;
 
 use std::path::Path;
@@ -26,6 +32,7 @@ use tourney_core::service::{Game, GameConfig, GamePorts};
 use tourney_core::{Category, CategoryList, Tag, TrendingConfig};
 
 pub use app_settings::{AppSettings, LogFormat, TourneySettings};
+pub use cloud::init_aws;
 
 /// Every port the product uses, each behind its trait.
 #[derive(Debug, Clone)]
@@ -52,9 +59,11 @@ pub struct Ports {
     pub embedded_media: Option<Arc<EmbeddedMedia>>,
 }
 
-/// Opens every port as `settings` say. Blocking (opens files, builds indexes): call it before
-/// serving. Then [`load_datasets`].
-pub fn open<App>(settings: &Settings<App>) -> Result<Ports> {
+/// Opens every port as `settings` say: embedded files and indexes (blocking), AWS clients
+/// (no request yet), PostgreSQL pools (connected and migrated). Call it before serving,
+/// then [`load_datasets`].
+pub async fn open<App>(settings: &Settings<App>) -> Result<Ports> {
+    let mut aws = cloud::Aws::default();
     let data_dir = settings.data_dir.as_path();
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating data_dir {}", data_dir.display()))?;
@@ -62,7 +71,7 @@ pub fn open<App>(settings: &Settings<App>) -> Result<Ports> {
         RecordsBackend::Embedded => {
             Arc::new(open_embedded("records", data_dir, EmbeddedRecords::open)?)
         }
-        other => return not_built("records", other),
+        other => built("records", other, cloud::records(&mut aws, settings).await?)?,
     };
     let (media, embedded_media): (Arc<dyn Media>, _) = match &settings.media {
         MediaBackend::Embedded {
@@ -80,13 +89,16 @@ pub fn open<App>(settings: &Settings<App>) -> Result<Ports> {
             })?);
             (Arc::clone(&media) as Arc<dyn Media>, Some(media))
         }
-        other => return not_built("media", other),
+        other => (
+            built("media", other, cloud::media(&mut aws, settings).await?)?,
+            None,
+        ),
     };
     let stream: Arc<dyn Stream> = match &settings.stream {
         StreamBackend::Embedded => {
             Arc::new(open_embedded("stream", data_dir, EmbeddedStream::open)?)
         }
-        other => return not_built("stream", other),
+        other => built("stream", other, cloud::stream(&mut aws, settings).await?)?,
     };
     let queue: Arc<dyn JobQueue> = match &settings.queue {
         QueueBackend::Embedded { max_receives } => {
@@ -97,7 +109,7 @@ pub fn open<App>(settings: &Settings<App>) -> Result<Ports> {
                 EmbeddedQueue::open(dir, options)
             })?)
         }
-        other => return not_built("queue", other),
+        other => built("queue", other, cloud::queue(&mut aws, settings).await?)?,
     };
     let places: Arc<dyn Places> = match &settings.places {
         PlacesBackend::Embedded {
@@ -112,13 +124,13 @@ pub fn open<App>(settings: &Settings<App>) -> Result<Ports> {
                 EmbeddedPlaces::open(dir, options)
             })?)
         }
-        other => return not_built("places", other),
+        other => built("places", other, cloud::places(settings).await?)?,
     };
     let search: Arc<dyn Search> = match &settings.search {
         SearchBackend::Embedded => {
             Arc::new(open_embedded("search", data_dir, EmbeddedSearch::open)?)
         }
-        other => return not_built("search", other),
+        other => built("search", other, cloud::search(settings).await?)?,
     };
     let notifications: Arc<dyn Notifications> = match &settings.notifications {
         NotificationsBackend::Embedded => Arc::new(open_embedded(
@@ -126,7 +138,11 @@ pub fn open<App>(settings: &Settings<App>) -> Result<Ports> {
             data_dir,
             EmbeddedNotifications::open,
         )?),
-        other => return not_built("notifications", other),
+        other => built(
+            "notifications",
+            other,
+            cloud::notifications(&mut aws, settings).await?,
+        )?,
     };
     let identity = open_identity(&settings.identity)?;
     Ok(Ports {
@@ -163,6 +179,17 @@ fn open_identity(backend: &IdentityBackend) -> Result<Option<Arc<dyn Identity>>>
     Ok(Some(Arc::new(identity)))
 }
 
+/// Where share pages live: `app.public_url`, else the embedded media's public URL (the
+/// server serves both), else the listen address.
+fn share_base_url(settings: &AppSettings) -> String {
+    let base = match (&settings.app.public_url, &settings.media) {
+        (Some(url), _) => url.clone(),
+        (None, MediaBackend::Embedded { public_url, .. }) => public_url.clone(),
+        (None, _) => format!("http://{}", settings.app.listen),
+    };
+    base.trim_end_matches('/').to_owned()
+}
+
 /// The game over `ports` with the rules `settings` configure; refuses settings the rules
 /// cannot take (an empty or malformed category list, an unknown default category).
 pub fn game(ports: &Ports, settings: &AppSettings) -> Result<Game> {
@@ -195,6 +222,7 @@ pub fn game(ports: &Ports, settings: &AppSettings) -> Result<Game> {
         trending,
         trending_interval: Duration::from_secs(app.trending_interval_secs),
         featured_tags: app.featured_tags.clone(),
+        share_base_url: share_base_url(settings),
         ..GameConfig::default()
     };
     let game_ports = GamePorts {
@@ -283,8 +311,16 @@ async fn load_places_file(ports: &Ports, path: &Path) -> Result<usize> {
     Ok(summary.loaded)
 }
 
+/// The port `opened` when its backend is built in, else the error naming the setting.
+fn built<T>(port: &str, backend: &impl std::fmt::Debug, opened: Option<T>) -> Result<T> {
+    match opened {
+        Some(opened) => Ok(opened),
+        None => not_built(port, backend),
+    }
+}
+
 fn not_built<T>(port: &str, backend: &impl std::fmt::Debug) -> Result<T> {
     bail!(
-        "{port}.backend: {backend:?} is not built into this binary yet; use backend = \"embedded\""
+        "{port}.backend: {backend:?} is not built into this binary (build it with the `cloud` feature); use backend = \"embedded\""
     )
 }

@@ -15,7 +15,7 @@ use tourney_core::MediaType;
 use tourney_core::Timestamp;
 use tourney_core::service::{
     AwardsReport, FACEBOOK_SYNC_QUEUE, FacebookSyncJob, Game, MEDIA_QUEUE, ProcessedMedia,
-    ScoringReport, ServiceError, UploadJob,
+    ScoringReport, ServiceError, UPLOAD_EVENTS_QUEUE, UploadJob,
 };
 use tourney_media::{ContentType, Limits, ProcessedImage, Rejection};
 
@@ -29,6 +29,8 @@ const MEDIA_VISIBILITY: Duration = Duration::from_secs(5 * 60);
 pub struct StepReport {
     /// Uploads processed (ready, rejected or duplicate).
     pub media_jobs: usize,
+    /// Storage events (S3 notifications of stored uploads) received.
+    pub storage_events: usize,
     /// Facebook profiles synced into their users.
     pub facebook_syncs: usize,
     /// The rating period scored.
@@ -43,8 +45,20 @@ impl StepReport {
     /// Whether the step found nothing waiting (no upload, no vote). Scheduled jobs run on
     /// their own clock and do not count: a step that only ran them is idle.
     pub fn is_idle(&self) -> bool {
-        self.media_jobs == 0 && self.facebook_syncs == 0 && self.scoring.idle
+        self.media_jobs == 0
+            && self.storage_events == 0
+            && self.facebook_syncs == 0
+            && self.scoring.idle
     }
+}
+
+/// The kinds of queued job a step handles besides uploads.
+#[derive(Debug, Clone, Copy)]
+enum Job {
+    /// A linked Facebook profile to copy into its user.
+    FacebookSync,
+    /// An S3 notification of stored uploads.
+    StorageEvent,
 }
 
 /// The worker over one game.
@@ -93,7 +107,8 @@ impl Worker {
                 ),
             }
         }
-        let facebook_syncs = self.sync_facebook_profiles().await?;
+        let storage_events = self.receive_storage_events(now).await?;
+        let facebook_syncs = self.sync_facebook_profiles(now).await?;
         let scoring = match self.game.score_period(now).await {
             Ok(report) => report,
             Err(ServiceError::Conflict { message, .. }) => {
@@ -129,6 +144,7 @@ impl Worker {
         }
         Ok(StepReport {
             media_jobs,
+            storage_events,
             facebook_syncs,
             scoring,
             trending_refreshed,
@@ -138,41 +154,71 @@ impl Worker {
 
     /// Syncs up to ten linked Facebook profiles into their users; a failed one stays on the
     /// queue for a later attempt.
-    async fn sync_facebook_profiles(&self) -> Result<usize> {
-        let queue = &self.game.ports().queue;
-        let deliveries = queue
-            .receive(FACEBOOK_SYNC_QUEUE, MEDIA_JOBS_PER_STEP, MEDIA_VISIBILITY)
-            .await
-            .context("receiving facebook profile jobs")?;
-        let mut synced = 0;
-        for delivery in deliveries {
-            let outcome = match serde_json::from_slice::<FacebookSyncJob>(&delivery.body) {
-                Ok(job) => self
-                    .game
-                    .sync_facebook_profile(&job)
-                    .await
-                    .map_err(Into::into),
-                Err(error) => Err(anyhow::Error::from(error).context("a malformed job")),
-            };
-            match outcome {
-                Ok(()) => {
-                    queue
-                        .ack(FACEBOOK_SYNC_QUEUE, &delivery.receipt)
-                        .await
-                        .context("acknowledging a facebook profile job")?;
-                    synced += 1;
-                }
-                Err(error) => tracing::warn!(
-                    message_id = %delivery.message_id,
-                    error = format!("{error:#}"),
-                    "facebook profile sync failed; it will be retried"
-                ),
-            }
-        }
+    async fn sync_facebook_profiles(&self, now: Timestamp) -> Result<usize> {
+        let synced = self.each_job(Job::FacebookSync, now).await?;
         if synced > 0 {
             tracing::info!(synced, "facebook profiles synced");
         }
         Ok(synced)
+    }
+
+    /// Reads up to ten storage events (S3 notifications of stored uploads) and queues the
+    /// processing of each upload they name; a failed one stays on the queue.
+    async fn receive_storage_events(&self, now: Timestamp) -> Result<usize> {
+        self.each_job(Job::StorageEvent, now).await
+    }
+
+    /// Handles each of up to ten messages of `job`'s queue, acknowledging those handled; a
+    /// failure is logged and its message left for a later attempt (and the dead-letter
+    /// queue after too many). Returns how many were handled.
+    async fn each_job(&self, job: Job, now: Timestamp) -> Result<usize> {
+        let (queue_name, what) = match job {
+            Job::FacebookSync => (FACEBOOK_SYNC_QUEUE, "facebook profile job"),
+            Job::StorageEvent => (UPLOAD_EVENTS_QUEUE, "storage event"),
+        };
+        let queue = &self.game.ports().queue;
+        let deliveries = queue
+            .receive(queue_name, MEDIA_JOBS_PER_STEP, MEDIA_VISIBILITY)
+            .await
+            .with_context(|| format!("receiving from queue {queue_name}"))?;
+        let mut handled = 0;
+        for delivery in deliveries {
+            let outcome = match job {
+                Job::FacebookSync => {
+                    match serde_json::from_slice::<FacebookSyncJob>(&delivery.body) {
+                        Ok(sync) => self
+                            .game
+                            .sync_facebook_profile(&sync, now)
+                            .await
+                            .map_err(Into::into),
+                        Err(error) => Err(anyhow::Error::from(error).context("a malformed job")),
+                    }
+                }
+                Job::StorageEvent => match self.game.storage_event(&delivery.body).await {
+                    Ok(uploads) => {
+                        tracing::info!(uploads, "storage event received");
+                        Ok(())
+                    }
+                    Err(error) => Err(error.into()),
+                },
+            };
+            match outcome {
+                Ok(()) => {
+                    queue
+                        .ack(queue_name, &delivery.receipt)
+                        .await
+                        .with_context(|| format!("acknowledging a {what}"))?;
+                    handled += 1;
+                }
+                Err(error) => tracing::warn!(
+                    message_id = %delivery.message_id,
+                    receive_count = delivery.receive_count,
+                    error = format!("{error:#}"),
+                    "{what} failed; it will be retried"
+                ),
+            }
+        }
+        Ok(handled)
     }
 
     /// Runs steps until one finds nothing to do, as a batch job or a test would, and

@@ -34,7 +34,7 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     let settings = AppSettings::load().context("loading settings")?;
     let _observability = tourney_wiring::observability::init(&settings, cli.log_json)?;
-    let ports = tourney_wiring::open(&settings)?;
+    let ports = tourney_wiring::open(&settings).await?;
     tourney_wiring::load_datasets(&ports, &settings).await?;
     let game = tourney_wiring::game(&ports, &settings)?;
     let worker = Worker::new(game, Duration::from_secs(settings.app.score_interval_secs));

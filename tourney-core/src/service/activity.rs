@@ -25,6 +25,10 @@ pub const MAX_BADGE: u32 = 99;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityKind {
+    /// A Facebook friend of yours linked their account here (the actor). No notification
+    /// setting is about it, so it is never pushed nor in the notification history: it is
+    /// an activity only.
+    Joined,
     /// Someone you follow posted a photo.
     NewPhoto,
     /// Someone commented on your photo.
@@ -41,6 +45,7 @@ impl ActivityKind {
     /// The snake_case name the API uses.
     pub fn as_str(self) -> &'static str {
         match self {
+            ActivityKind::Joined => "joined",
             ActivityKind::NewPhoto => "new_photo",
             ActivityKind::NewComment => "new_comment",
             ActivityKind::NewFollower => "new_follower",
@@ -52,6 +57,7 @@ impl ActivityKind {
     /// The push text.
     fn message(self) -> &'static str {
         match self {
+            ActivityKind::Joined => "A friend of yours joined",
             ActivityKind::NewPhoto => "Someone you follow posted a new photo",
             ActivityKind::NewComment => "New comment on your photo",
             ActivityKind::NewFollower => "You have a new follower",
@@ -110,6 +116,7 @@ impl Default for NotificationSettings {
 impl NotificationSettings {
     fn allows(&self, kind: ActivityKind) -> bool {
         match kind {
+            ActivityKind::Joined => false,
             ActivityKind::NewPhoto => self.new_photo,
             ActivityKind::NewComment => self.new_comment,
             ActivityKind::NewFollower => self.new_follower,
@@ -222,10 +229,30 @@ impl Game {
                 0,
             )?);
         }
-        match self.ports.records.commit(writes).await {
-            Ok(()) => {}
-            Err(error) if error.kind() == ocean::ErrorKind::Conflict => return Ok(()),
-            Err(error) => return Err(error.into()),
+        // A conflict means the marker exists (told before) or, on a backend whose
+        // transactions can lose to a concurrent one (DynamoDB), that nothing was written:
+        // the marker says which, and a lost race is tried again.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.ports.records.commit(writes.clone()).await {
+                Ok(()) => break,
+                Err(error) if error.kind() == ocean::ErrorKind::Conflict => {
+                    if self
+                        .ports
+                        .records
+                        .get(&marker_key(&user, &id))
+                        .await?
+                        .is_some()
+                    {
+                        return Ok(());
+                    }
+                    if attempts >= 3 {
+                        return Err(error.into());
+                    }
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
         if pushed {
             let mut data = BTreeMap::new();

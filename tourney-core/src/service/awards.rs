@@ -243,13 +243,15 @@ impl Game {
             }
             let records = self.week_photos(category, week).await?;
             let ranked_at = Timestamp::from_millis(week.end().millis() - 1);
-            let board = self.board_page(
-                &records,
-                Window::ThisWeek,
-                PageSize::new(AWARDED_PLACES)?,
-                None,
-                ranked_at,
-            )?;
+            let board = self
+                .board_page(
+                    &records,
+                    Window::ThisWeek,
+                    PageSize::new(AWARDED_PLACES)?,
+                    None,
+                    ranked_at,
+                )
+                .await?;
             let winners: Vec<PhotoId> = board
                 .entries
                 .iter()

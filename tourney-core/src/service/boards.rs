@@ -59,6 +59,7 @@ impl Game {
             .window_photos(index, &partition, query.window, now)
             .await?;
         self.board_page(&records, query.window, query.count, cursor.as_ref(), now)
+            .await
     }
 
     /// The first page (`count` entries) of each featured place's board in `category` and
@@ -90,7 +91,7 @@ impl Game {
 
     /// One page of the board `records` make in `window` at `now`, after `cursor`; its
     /// next cursor carries `now`, so later pages rank the board as it stood then.
-    pub(crate) fn board_page(
+    pub(crate) async fn board_page(
         &self,
         records: &[PhotoRecord],
         window: Window,
@@ -131,6 +132,8 @@ impl Game {
                 self.photo_view(record, now)?,
             ));
         }
+        self.add_photo_details(entries.iter_mut().map(|(_, _, view)| view))
+            .await?;
         Ok(BoardView {
             entries,
             next_cursor: page

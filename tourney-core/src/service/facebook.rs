@@ -1,19 +1,28 @@
 //! Facebook: linking an account (its id claimed by exactly one user), logging in on a new
 //! device with a Facebook token, and the worker's profile sync, through the identity port.
 //!
-//! The access token is used at once and never stored or queued: linking queues the profile
-//! the provider returned, and the worker copies names into the profile only where the user
-//! left them unset.
+//! The access token is used at once and never stored or queued: linking reads the profile
+//! and the friends who use the app, and queues what the provider returned. The worker then
+//! copies names into the profile only where the user left them unset; gives each friend
+//! already here one `joined` activity naming the user (an activity only: no notification
+//! setting is about it, so it is not pushed); and, when the user has no profile photo yet,
+//! puts the Facebook profile picture through the upload pipeline as a profile-only photo
+//! (once per user: a marker record names its photo id, so a retried or repeated sync finds
+//! it instead of making another).
 
+use ocean::identity::{MAX_FRIENDS, Picture};
 use ocean::records::{Condition, Key, Write};
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::UserId;
+use crate::ids::{PhotoId, UserId};
 use crate::names::UserName;
+use crate::service::activity::ActivityKind;
+use crate::service::photos::PhotoState;
 use crate::service::store::{self, Versioned};
-use crate::service::users::{TokenRecord, UserView};
+use crate::service::users::{TokenRecord, UserRecord, UserView};
 use crate::service::{Game, ProfileFields, ProfilePatch, ServiceError};
+use crate::time::Timestamp;
 
 /// The job queue of profiles waiting to be synced into their users.
 pub const FACEBOOK_SYNC_QUEUE: &str = "facebook-sync";
@@ -29,11 +38,65 @@ pub struct FacebookSyncJob {
     pub last_name: Option<String>,
     /// The provider's full name (a user name candidate).
     pub name: Option<String>,
+    /// The profile picture's URL (it may expire); `None` when the user has none. Absent in
+    /// jobs queued before pictures were imported.
+    #[serde(default)]
+    pub picture_url: Option<String>,
+    /// The provider ids of the user's friends who use the app, read at link time (at most
+    /// [`MAX_FRIENDS`]); they are told the user joined. Absent in older jobs.
+    #[serde(default)]
+    pub friend_ids: Vec<String>,
+}
+
+/// The stored promise that a user's Facebook picture becomes photo `photo_id`, created
+/// once (create-if-absent), so every later sync imports into the same photo or not at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct PictureImport {
+    photo_id: String,
+    created_at: i64,
 }
 
 /// Which user a Facebook id is linked to.
 pub(crate) fn claim_key(facebook_id: &str) -> Key {
     Key::new(format!("fb#{facebook_id}"), "facebook")
+}
+
+/// Where a user's [`PictureImport`] is kept.
+fn picture_import_key(user: &str) -> Key {
+    Key::new(format!("u#{user}"), "facebook-picture")
+}
+
+/// The category a user's imported profile picture goes in: the post category they chose,
+/// else the category they chose to judge; `None` when they chose neither yet.
+fn picture_category(post_category: Option<&str>, view_category: Option<&str>) -> Option<String> {
+    post_category.or(view_category).map(str::to_owned)
+}
+
+/// The id of `user`'s imported Facebook picture, first planned at `at`: time-ordered like
+/// any photo id, its random bits derived from the user (so two users never share one).
+fn picture_photo_id(user: UserId, at: Timestamp) -> PhotoId {
+    let hash = store::vote_id(&format!("facebook-picture#{user}"));
+    PhotoId::from_time_and_random(at, u128::from_str_radix(&hash, 16).unwrap_or_default())
+}
+
+/// The friend ids worth looking up: each once, in order, at most [`MAX_FRIENDS`], only
+/// plausible provider ids (1 to 64 ASCII letters, digits, `_` or `-`).
+fn friend_ids_to_look_up(friend_ids: &[String]) -> Vec<&str> {
+    let mut unique: Vec<&str> = Vec::new();
+    for id in friend_ids {
+        let plausible = !id.is_empty()
+            && id.len() <= 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'));
+        if plausible && !unique.contains(&id.as_str()) {
+            unique.push(id);
+            if unique.len() == MAX_FRIENDS {
+                break;
+            }
+        }
+    }
+    unique
 }
 
 impl Game {
@@ -49,9 +112,10 @@ impl Game {
     }
 
     /// Links the Facebook account `access_token` belongs to with `user` and queues the
-    /// profile sync. Linking the same account again is fine; an account linked to another
-    /// user is [`ServiceError::Conflict`] (`facebook_taken`); a rejected token is invalid,
-    /// naming `token`.
+    /// profile sync (with the profile picture's URL and the friends who use the app; a
+    /// failure to read the friends is logged and syncs no friend). Linking the same account
+    /// again is fine; an account linked to another user is [`ServiceError::Conflict`]
+    /// (`facebook_taken`); a rejected token is invalid, naming `token`.
     pub async fn link_facebook(
         &self,
         user: UserId,
@@ -100,6 +164,8 @@ impl Game {
                         first_name: profile.first_name.clone(),
                         last_name: profile.last_name.clone(),
                         name: profile.name.clone(),
+                        picture_url: profile.picture_url.clone(),
+                        friend_ids: self.facebook_friends(user, access_token).await?,
                     };
                     self.ports
                         .queue
@@ -179,10 +245,42 @@ impl Game {
         })
     }
 
-    /// The worker's half of linking: copies the provider's first and last names into the
-    /// profile where unset, and its full name as user name when the user has none and the
-    /// name is free. Idempotent.
-    pub async fn sync_facebook_profile(&self, job: &FacebookSyncJob) -> Result<(), ServiceError> {
+    /// The provider ids of the friends of `access_token`'s account who use the app, at
+    /// most [`MAX_FRIENDS`]; none (logged) when the provider cannot say: the link does not
+    /// fail for want of a friend list.
+    async fn facebook_friends(
+        &self,
+        user: UserId,
+        access_token: &str,
+    ) -> Result<Vec<String>, ServiceError> {
+        match self.identity()?.friends(access_token).await {
+            Ok(mut friend_ids) => {
+                friend_ids.truncate(MAX_FRIENDS);
+                Ok(friend_ids)
+            }
+            Err(error) => {
+                tracing::warn!(
+                    user = %user,
+                    %error,
+                    "could not read the facebook friends; no joined activities for this link"
+                );
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    /// The worker's half of linking, at `now`: copies the provider's first and last names
+    /// into the profile where unset, and its full name as user name when the user has none
+    /// and the name is free; gives each friend in `friend_ids` who has linked an account
+    /// here one `joined` activity naming the user; and, when the user has no profile photo
+    /// and the job has a picture, imports it (see [`Game::import_facebook_picture`]).
+    /// Idempotent: a retried or repeated job changes nothing more. An error (a port
+    /// unavailable, the picture's host too) leaves the job for a retry.
+    pub async fn sync_facebook_profile(
+        &self,
+        job: &FacebookSyncJob,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
         let user = UserId::parse(&job.user_id)?;
         let record = match self.user_record(user).await {
             Ok(stored) => stored.value,
@@ -190,6 +288,22 @@ impl Game {
             Err(ServiceError::NotFound { .. }) => return Ok(()),
             Err(error) => return Err(error),
         };
+        self.sync_facebook_names(user, &record, job).await?;
+        self.tell_facebook_friends(user, &job.friend_ids, now)
+            .await?;
+        if let Some(url) = job.picture_url.as_deref() {
+            self.import_facebook_picture(user, url, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Copies the names of `job` into `user`'s profile where `record` has none.
+    async fn sync_facebook_names(
+        &self,
+        user: UserId,
+        record: &UserRecord,
+        job: &FacebookSyncJob,
+    ) -> Result<(), ServiceError> {
         let unset = |current: &Option<String>, offered: &Option<String>| {
             if current.is_none() {
                 offered.clone()
@@ -226,5 +340,227 @@ impl Game {
             }
             Err(error) => Err(error),
         }
+    }
+
+    /// Tells each user linked to one of `friend_ids` (but `user` themself, banned users and
+    /// deleted ones) that `user` joined: one `joined` activity per friend and user, however
+    /// often this runs (its key is `joined#<user>`), dated `now`.
+    async fn tell_facebook_friends(
+        &self,
+        user: UserId,
+        friend_ids: &[String],
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        for facebook_id in friend_ids_to_look_up(friend_ids) {
+            let claim: Option<Versioned<TokenRecord>> =
+                store::get(self.ports.records.as_ref(), &claim_key(facebook_id)).await?;
+            let Some(claim) = claim else {
+                continue;
+            };
+            let friend = UserId::parse(&claim.value.user_id)?;
+            if friend == user {
+                continue;
+            }
+            match self.user_record(friend).await {
+                Ok(stored) if !stored.value.banned => {}
+                Ok(_) | Err(ServiceError::NotFound { .. }) => continue,
+                Err(error) => return Err(error),
+            }
+            self.tell(
+                friend,
+                ActivityKind::Joined,
+                Some(user),
+                None,
+                None,
+                &format!("joined#{user}"),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Makes the Facebook picture at `url` the profile photo of `user` if they have none:
+    /// a profile-only photo (not entered in tournaments) in their post category (else their
+    /// view category; with neither, or without a place, it is skipped with a log line),
+    /// stored and queued for processing like an upload, so the worker makes its renditions,
+    /// marks it ready and sets it as profile photo. At most once per user: the photo id is
+    /// planned once in a marker record, and a photo past `pending_upload` is left alone
+    /// (deleting it later does not bring it back). A picture the provider refuses (expired
+    /// URL, not an image, too large) or the pipeline cannot take is skipped with a log
+    /// line; an unavailable provider or port is an error, for a retry.
+    pub async fn import_facebook_picture(
+        &self,
+        user: UserId,
+        url: &str,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let Some(identity) = self.ports.identity.as_deref() else {
+            tracing::info!(user = %user, "no identity port: facebook picture not imported");
+            return Ok(());
+        };
+        let record = self.user_record(user).await?.value;
+        if record.profile_photo.is_some() {
+            return Ok(());
+        }
+        let Some(category) = picture_category(
+            record.post_category.as_deref(),
+            record.view_category.as_deref(),
+        ) else {
+            tracing::info!(
+                user = %user,
+                "the user has chosen no category yet: facebook picture not imported"
+            );
+            return Ok(());
+        };
+        let import = self.picture_import(user, now).await?;
+        let photo_id = PhotoId::parse(&import.photo_id)?;
+        if let Some(photo) = self.photo_record(&import.photo_id).await?
+            && photo.value.state != PhotoState::PendingUpload
+        {
+            return Ok(());
+        }
+        let picture: Picture = match identity.picture(url).await {
+            Ok(picture) => picture,
+            Err(error) if error.is_retryable() => return Err(error.into()),
+            Err(error) => {
+                tracing::warn!(
+                    user = %user,
+                    %error,
+                    "the facebook profile picture could not be fetched; not imported"
+                );
+                return Ok(());
+            }
+        };
+        let created_at = Timestamp::from_millis(import.created_at);
+        match self
+            .import_profile_photo(user, photo_id, category, picture, created_at)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(
+                error @ (ServiceError::Invalid { .. }
+                | ServiceError::Rules(_)
+                | ServiceError::Conflict {
+                    code: "no_location",
+                    ..
+                }),
+            ) => {
+                tracing::warn!(
+                    user = %user,
+                    %error,
+                    "the facebook profile picture cannot become a photo; not imported"
+                );
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `user`'s picture import, planned now (photo id and time from `now`) unless it was
+    /// before.
+    async fn picture_import(
+        &self,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<PictureImport, ServiceError> {
+        let key = picture_import_key(&user.to_string());
+        let stored: Option<Versioned<PictureImport>> =
+            store::get(self.ports.records.as_ref(), &key).await?;
+        if let Some(stored) = stored {
+            return Ok(stored.value);
+        }
+        let import = PictureImport {
+            photo_id: picture_photo_id(user, now).to_string(),
+            created_at: now.millis(),
+        };
+        match self
+            .ports
+            .records
+            .write(store::put(key.clone(), &import, 0)?)
+            .await
+        {
+            Ok(()) => Ok(import),
+            Err(error) if error.kind() == ocean::ErrorKind::Conflict => {
+                // Another attempt planned it first: use theirs.
+                let stored: Option<Versioned<PictureImport>> =
+                    store::get(self.ports.records.as_ref(), &key).await?;
+                stored
+                    .map(|stored| stored.value)
+                    .ok_or_else(|| ServiceError::Conflict {
+                        code: "concurrent_update",
+                        message: "the facebook picture import kept changing; try again".to_owned(),
+                    })
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(texts: &[&str]) -> Vec<String> {
+        texts.iter().map(|text| (*text).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_picture_goes_in_the_post_category_else_the_view_category() {
+        assert_eq!(
+            picture_category(Some("female"), Some("male")).as_deref(),
+            Some("female")
+        );
+        assert_eq!(
+            picture_category(None, Some("male")).as_deref(),
+            Some("male")
+        );
+        assert_eq!(picture_category(None, None), None);
+    }
+
+    #[test]
+    fn the_picture_photo_id_is_the_users_and_time_ordered() {
+        let ann = UserId::from_u128(1);
+        let bob = UserId::from_u128(2);
+        let at = Timestamp::from_millis(1_700_000_000_000);
+        assert_eq!(picture_photo_id(ann, at), picture_photo_id(ann, at));
+        assert_ne!(picture_photo_id(ann, at), picture_photo_id(bob, at));
+        assert_eq!(picture_photo_id(ann, at).created_at(), at);
+        let later = Timestamp::from_millis(at.millis() + 1);
+        assert!(picture_photo_id(bob, at) < picture_photo_id(ann, later));
+    }
+
+    #[test]
+    fn friend_ids_are_looked_up_once_each_and_only_when_plausible() {
+        let too_long = "9".repeat(65);
+        let friend_ids = ids(&[
+            "12",
+            "",
+            "12",
+            "x y",
+            "fb#1",
+            "34",
+            too_long.as_str(),
+            "ab_C-5",
+        ]);
+        assert_eq!(friend_ids_to_look_up(&friend_ids), ["12", "34", "ab_C-5"]);
+    }
+
+    #[test]
+    fn at_most_max_friends_are_looked_up() {
+        let friend_ids: Vec<String> = (0..MAX_FRIENDS + 10).map(|n| n.to_string()).collect();
+        let looked_up = friend_ids_to_look_up(&friend_ids);
+        assert_eq!(looked_up.len(), MAX_FRIENDS);
+        assert_eq!(looked_up[0], "0");
+    }
+
+    #[test]
+    fn older_jobs_without_picture_or_friends_still_read() {
+        let job: FacebookSyncJob = serde_json::from_str(
+            r#"{"user_id":"u","first_name":"Ann","last_name":null,"name":null}"#,
+        )
+        .unwrap();
+        assert_eq!(job.picture_url, None);
+        assert!(job.friend_ids.is_empty());
     }
 }

@@ -199,10 +199,18 @@ impl Game {
                 error.into()
             }
         })?;
-        Ok(Proposal {
+        let mut proposal = Proposal {
             matches: views,
             tournament,
-        })
+        };
+        let tournament_photos = proposal.tournament.iter_mut().flat_map(|t| &mut t.photos);
+        let match_photos = proposal
+            .matches
+            .iter_mut()
+            .flat_map(|m| [&mut m.photo_a, &mut m.photo_b]);
+        self.add_photo_details(match_photos.chain(tournament_photos))
+            .await?;
+        Ok(proposal)
     }
 
     /// One match containing `photo_id` for the judge (`GET /v1/users/me/matches/{photo_id}`),
@@ -232,10 +240,13 @@ impl Game {
             .pick_matches(judge, &pool, 1, Some(photo_id), now, rng)
             .await?;
         self.ports.records.commit(writes).await?;
-        views.pop().ok_or_else(|| ServiceError::NotFound {
+        let mut view = views.pop().ok_or_else(|| ServiceError::NotFound {
             code: "no_unique_matches",
             what: format!("no new match with photo {photo_id} for you"),
-        })
+        })?;
+        self.add_photo_details([&mut view.photo_a, &mut view.photo_b])
+            .await?;
+        Ok(view)
     }
 
     /// Up to `n_matches` new matches from `pool`, with the writes remembering them.

@@ -492,7 +492,7 @@ impl Game {
             .value;
         let (flags, history) = self.flags_and_history(FlagTarget::Photo(photo)).await?;
         Ok(ModeratedPhoto {
-            photo: self.photo_view(&record, now)?,
+            photo: self.detailed_photo_view(&record, now).await?,
             hidden: record.hidden,
             owner_banned: record.owner_banned,
             flags,

@@ -134,6 +134,12 @@ pub struct PhotoView {
     pub urls: Vec<(&'static str, String)>,
     /// Its tags, as first typed.
     pub tags: Vec<String>,
+    /// How many comments it has (filled in by the use case that returns the view).
+    pub comment_count: u64,
+    /// Its owner's user name, when they have one (filled in like `comment_count`).
+    pub owner_name: Option<String>,
+    /// Its public share page.
+    pub share_url: String,
     /// When it was created.
     pub created_at: Timestamp,
 }
@@ -362,6 +368,59 @@ impl Game {
         Ok(NewUpload { photo_id, upload })
     }
 
+    /// The owner's word that a photo's upload is stored (where no storage event tells the
+    /// worker, e.g. S3 without event notifications): checks the original is there and
+    /// queues its processing as [`Game::upload_received`] does. Idempotent; others get
+    /// [`ServiceError::Forbidden`] (not found for a photo they cannot see); nothing stored
+    /// yet is [`ServiceError::Conflict`] (`upload_missing`).
+    pub async fn upload_completed(
+        &self,
+        caller: UserId,
+        photo_id: PhotoId,
+        now: Timestamp,
+    ) -> Result<PhotoView, ServiceError> {
+        let text = photo_id.to_string();
+        let not_found = || ServiceError::not_found(format!("photo {photo_id}"));
+        let record = self.photo_record(&text).await?.ok_or_else(not_found)?.value;
+        if record.owner != caller.to_string() {
+            return Err(if record.visible_to(Some(caller)) {
+                ServiceError::Forbidden {
+                    message: format!("only the owner of photo {photo_id} may complete its upload"),
+                }
+            } else {
+                not_found()
+            });
+        }
+        let key = original_key(&text)?;
+        if record.state == PhotoState::PendingUpload {
+            match self.ports.media.head(&key).await {
+                Ok(_) => self.upload_received(&key).await?,
+                Err(error) if error.kind() == ocean::ErrorKind::NotFound => {
+                    return Err(ServiceError::Conflict {
+                        code: "upload_missing",
+                        message: format!(
+                            "nothing is stored for photo {photo_id} yet: send the upload first"
+                        ),
+                    });
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        self.photo(photo_id, Some(caller), now).await
+    }
+
+    /// Handles one storage event message (S3's event notification JSON, as SQS delivers it
+    /// from the [`UPLOAD_EVENTS_QUEUE`](super::UPLOAD_EVENTS_QUEUE)): every object it says was
+    /// created is passed to [`Game::upload_received`]. Returns how many objects it named; a
+    /// body that is not an S3 event is [`ServiceError::Invalid`].
+    pub async fn storage_event(&self, body: &[u8]) -> Result<usize, ServiceError> {
+        let keys = created_objects(body)?;
+        for key in &keys {
+            self.upload_received(key).await?;
+        }
+        Ok(keys.len())
+    }
+
     /// Records that an object arrived; for a photo's original still waiting for it, marks
     /// the photo `processing` and queues its processing job. Idempotent: a repeated call,
     /// or one for any other object, does nothing.
@@ -544,7 +603,7 @@ impl Game {
         if !record.visible_to(viewer) {
             return Err(not_found());
         }
-        self.photo_view(&record, now)
+        self.detailed_photo_view(&record, now).await
     }
 
     /// A user's photos, newest first, one page. The owner sees every state (hidden ones as
@@ -573,7 +632,13 @@ impl Game {
                 photos.push(self.photo_view(&record, now)?);
             }
         }
+        self.add_photo_details(&mut photos).await?;
         Ok((photos, page.next.map(|cursor| cursor.0)))
+    }
+
+    /// The public share page of photo `photo_id`.
+    pub fn share_url(&self, photo_id: &str) -> String {
+        format!("{}/{photo_id}", self.config.share_base_url)
     }
 
     pub(crate) fn photo_view(
@@ -617,6 +682,9 @@ impl Game {
             provisional: rating.deviation() > self.config.leaderboard.provisional_rd_threshold,
             urls,
             tags: record.tags.clone(),
+            comment_count: 0,
+            owner_name: None,
+            share_url: self.share_url(&record.id),
             created_at: Timestamp::from_millis(record.created_at),
         })
     }
@@ -743,4 +811,172 @@ fn check_content_type(media_type: MediaType, content_type: &str) -> Result<(), S
             allowed.join(", ")
         ),
     ))
+}
+
+impl Game {
+    /// Puts `picture` through the upload pipeline as photo `photo_id` of `owner`, made by
+    /// the server rather than uploaded (their Facebook profile picture): a profile-only
+    /// photo (`enter_in_tournament` false, `set_as_profile_photo` true) in `category` at
+    /// the owner's place, dated `created_at`, its original stored where an upload's would
+    /// be, then recorded as received, which queues the usual processing job. Idempotent for
+    /// one `photo_id`: the record is created if absent, and a photo already past
+    /// `pending_upload` is left alone. Invalid for a content type or size an upload could
+    /// not have; `no_location` when the owner has no place and the default is unknown.
+    pub(crate) async fn import_profile_photo(
+        &self,
+        owner: UserId,
+        photo_id: PhotoId,
+        category: String,
+        picture: ocean::identity::Picture,
+        created_at: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let owner_record = self.user_record(owner).await?.value;
+        Category::parse(&category, &self.config.categories)?;
+        check_content_type(MediaType::Photo, &picture.content_type)?;
+        if picture.bytes.len() as u64 > self.config.max_upload_bytes {
+            return Err(ServiceError::invalid(
+                "content",
+                format!(
+                    "{} bytes is more than the {} an upload may have",
+                    picture.bytes.len(),
+                    self.config.max_upload_bytes
+                ),
+            ));
+        }
+        let place = self.place_of(&owner_record).await?;
+        let record = PhotoRecord {
+            id: photo_id.to_string(),
+            owner: owner.to_string(),
+            category,
+            place,
+            media_type: MediaType::Photo.as_str().to_owned(),
+            content_type: picture.content_type.clone(),
+            state: PhotoState::PendingUpload,
+            rejection_reason: None,
+            rating: StoredRating::from_photo_rating(&PhotoRating::new_photo(&self.config.rating)),
+            wins: 0,
+            losses: 0,
+            enter_in_tournament: false,
+            set_as_profile_photo: true,
+            is_test: false,
+            created_at: created_at.millis(),
+            content_hash: None,
+            applied_period: None,
+            before_period: None,
+            tags: Vec::new(),
+            hidden: false,
+            owner_banned: false,
+        };
+        if let Some(stored) = self.photo_record(&record.id).await?
+            && stored.value.state != PhotoState::PendingUpload
+        {
+            return Ok(());
+        }
+        let key = original_key(&record.id)?;
+        self.ports
+            .media
+            .put(&key, picture.bytes, &picture.content_type)
+            .await?;
+        match self
+            .ports
+            .records
+            .write(store::put_item(record.to_item(1)?, 0))
+            .await
+        {
+            Ok(()) => {}
+            // An earlier attempt created it: the state check below is upload_received's.
+            Err(error) if error.kind() == ocean::ErrorKind::Conflict => {}
+            Err(error) => return Err(error.into()),
+        }
+        self.upload_received(&key).await
+    }
+}
+
+/// The objects an S3 event notification says were created (`ObjectCreated:*` records; the
+/// test event S3 sends when notifications are set up names none). Keys arrive URL-encoded.
+pub(crate) fn created_objects(body: &[u8]) -> Result<Vec<ObjectKey>, ServiceError> {
+    #[derive(Deserialize)]
+    struct Event {
+        #[serde(rename = "Records", default)]
+        records: Vec<EventRecord>,
+        #[serde(rename = "Event")]
+        test_event: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct EventRecord {
+        #[serde(rename = "eventName")]
+        event_name: String,
+        s3: EventS3,
+    }
+    #[derive(Deserialize)]
+    struct EventS3 {
+        object: EventObject,
+    }
+    #[derive(Deserialize)]
+    struct EventObject {
+        key: String,
+    }
+    let invalid = |message: String| ServiceError::invalid("event", message);
+    let event: Event = serde_json::from_slice(body)
+        .map_err(|error| invalid(format!("not an S3 event notification: {error}")))?;
+    if event.records.is_empty() && event.test_event.is_none() {
+        return Err(invalid(
+            "an S3 event notification without records".to_owned(),
+        ));
+    }
+    event
+        .records
+        .iter()
+        .filter(|record| record.event_name.starts_with("ObjectCreated:"))
+        .map(|record| {
+            let key = url_decode(&record.s3.object.key)
+                .ok_or_else(|| invalid(format!("bad key encoding {:?}", record.s3.object.key)))?;
+            ObjectKey::parse(&key).map_err(ServiceError::from)
+        })
+        .collect()
+}
+
+/// Decodes S3's form-style URL encoding of event keys (`+` is a space, `%XX` a byte).
+fn url_decode(text: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.bytes();
+    while let Some(byte) = rest.next() {
+        match byte {
+            b'+' => bytes.push(b' '),
+            b'%' => {
+                let high = char::from(rest.next()?).to_digit(16)?;
+                let low = char::from(rest.next()?).to_digit(16)?;
+                bytes.push(u8::try_from(high * 16 + low).ok()?);
+            }
+            other => bytes.push(other),
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
+#[cfg(test)]
+mod storage_event_tests {
+    use super::created_objects;
+
+    #[test]
+    fn created_objects_are_read_and_decoded_and_other_events_ignored() {
+        let body = br#"{"Records":[
+            {"eventName":"ObjectCreated:Post","s3":{"object":{"key":"photos/ab%2Fc+d/original","size":3}}},
+            {"eventName":"ObjectRemoved:Delete","s3":{"object":{"key":"photos/x/original"}}}
+        ]}"#;
+        let keys = created_objects(body).unwrap();
+        let keys: Vec<&str> = keys.iter().map(|key| key.as_str()).collect();
+        assert_eq!(keys, ["photos/ab/c d/original"]);
+    }
+
+    #[test]
+    fn the_test_event_names_nothing_and_garbage_is_invalid() {
+        let test_event = br#"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"b"}"#;
+        assert!(created_objects(test_event).unwrap().is_empty());
+        assert!(created_objects(b"{}").is_err());
+        assert!(created_objects(b"not json").is_err());
+        let bad_escape =
+            br#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{"key":"a%zz"}}}]}"#;
+        assert!(created_objects(bad_escape).is_err());
+    }
 }

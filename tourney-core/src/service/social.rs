@@ -303,6 +303,7 @@ impl Game {
         for record in merged.values().rev().take(limit as usize) {
             views.push(self.photo_view(record, now)?);
         }
+        self.add_photo_details(&mut views).await?;
         // A full page may be followed by more; the last page is the first short one.
         let next = (views.len() == limit as usize)
             .then(|| views.last().map(|view| view.id.to_string()))

@@ -129,7 +129,7 @@ impl Game {
                 if record.competes() {
                     self.index_tags(&record).await?;
                 }
-                return self.photo_view(&record, now);
+                return self.detailed_photo_view(&record, now).await;
             }
             if record.tags.len() >= MAX_TAGS_PER_PHOTO {
                 return Err(ServiceError::invalid(
@@ -147,7 +147,7 @@ impl Game {
                             .await?;
                         self.index_tags(&record).await?;
                     }
-                    return self.photo_view(&record, now);
+                    return self.detailed_photo_view(&record, now).await;
                 }
                 Err(error) if error.kind() == ocean::ErrorKind::Conflict => {}
                 Err(error) => return Err(error.into()),
@@ -247,6 +247,7 @@ impl Game {
         let pool = self.tag_pool(category.as_str(), &tag).await?;
         let records: Vec<PhotoRecord> = pool.into_values().collect();
         self.board_page(&records, Window::AllTime, count, cursor.as_ref(), now)
+            .await
     }
 
     /// Up to the configured number of matches from the photos carrying `tag` in the
@@ -342,7 +343,9 @@ impl Game {
     ) -> Result<Option<TagHit>, ServiceError> {
         let pool = self.tag_pool(category, tag).await?;
         let records: Vec<PhotoRecord> = pool.into_values().collect();
-        let best = self.board_page(&records, Window::AllTime, PageSize::new(1)?, None, now)?;
+        let best = self
+            .board_page(&records, Window::AllTime, PageSize::new(1)?, None, now)
+            .await?;
         let Some((_, _, cover)) = best.entries.into_iter().next() else {
             return Ok(None);
         };

@@ -156,9 +156,16 @@ impl Game {
             let photo = self
                 .photo_record(photo_id)
                 .await?
-                .ok_or_else(|| ServiceError::not_found(format!("photo {photo_id}")))?;
+                .filter(|photo| photo.value.competes())
+                .ok_or_else(|| ServiceError::NotFound {
+                    code: "tournament_void",
+                    what: format!(
+                        "tournament {tournament_id}: its photo {photo_id} was removed; ask for new games"
+                    ),
+                })?;
             photos.push(self.photo_view(&photo.value, now)?);
         }
+        self.add_photo_details(&mut photos).await?;
         Ok(TournamentView {
             id: tournament_id,
             kind: stored.value.kind.parse()?,

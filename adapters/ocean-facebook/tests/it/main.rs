@@ -1,6 +1,7 @@
 //! The Facebook adapter against a fake Graph API on a loopback port: the identity
 //! conformance suite, then how each kind of failure maps to a port error and which are
-//! retried (counted by the fake's request counter).
+//! retried (counted by the fake's request counter); pictures (size cap, image types, expired
+//! URLs) and friends (paging, retries, the bound on pages).
 
 use std::time::Duration;
 
@@ -224,4 +225,105 @@ async fn the_fake_serves_the_sample_picture_as_a_jpeg() {
     assert_eq!(response.headers()["content-type"], "image/jpeg");
     let bytes = response.bytes().await.unwrap();
     assert!(bytes.starts_with(&[0xFF, 0xD8]) && bytes.ends_with(&[0xFF, 0xD9]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_picture_is_downloaded_as_an_image() {
+    let graph = fake().await;
+    let bytes: Vec<u8> = (0..=255).cycle().take(10_000).collect();
+    let url = graph.put_picture("big.jpg", bytes.clone());
+    let picture = identity(&graph).picture(&url).await.unwrap();
+    assert_eq!(picture.content_type, "image/jpeg");
+    assert_eq!(picture.bytes, bytes);
+    assert_eq!(graph.requests(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn picture_failures_map_to_port_errors() {
+    let graph = fake().await;
+    let url = graph.put_picture("p.jpg", vec![0xFF, 0xD8, 0xFF, 0xD9]);
+    let identity = identity(&graph);
+
+    graph.fail_next(2);
+    let picture = identity.picture(&url).await.unwrap();
+    assert_eq!(picture.bytes, [0xFF, 0xD8, 0xFF, 0xD9]);
+    assert_eq!(graph.requests(), 3, "two 500s retried, then the picture");
+
+    let gone = format!("{}/pictures/expired.jpg", graph.url());
+    let error = identity.picture(&gone).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Invalid { field: "url", .. }),
+        "{error:?}"
+    );
+    assert_eq!(graph.requests(), 4, "a 404 is not retried");
+
+    graph.fail_next_with(1, Failure::NotJson);
+    let error = identity.picture(&url).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Backend, "{error:?}");
+    assert!(chain(&error).contains("not an image"), "{}", chain(&error));
+
+    let oversized = graph.put_picture("huge.jpg", vec![0; ocean::identity::MAX_PICTURE_BYTES + 1]);
+    let error = identity.picture(&oversized).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Backend, "{error:?}");
+    assert!(chain(&error).contains("bytes"), "{}", chain(&error));
+
+    for url in ["ftp://example.com/p.jpg", "/pictures/p.jpg"] {
+        let error = identity.picture(url).await.unwrap_err();
+        assert!(
+            matches!(error, Error::Invalid { field: "url", .. }),
+            "{error:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn friends_are_read_across_pages_in_order() {
+    let graph = fake().await;
+    let known = graph.sample_account("Ada", "Lovelace");
+    let more: Vec<String> = (0..230).map(|n| format!("2000{n:04}")).collect();
+    graph.add_friends(&known.token, &more);
+    graph.add_friends(&known.profile.id, &more[..5]);
+    let friends = identity(&graph).friends(&known.token).await.unwrap();
+    let mut expected = known.friends.clone();
+    expected.extend(more);
+    assert_eq!(friends, expected, "each friend once, in Graph's order");
+    assert_eq!(graph.requests(), 3, "232 friends in pages of 100");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_friends_page_is_retried_and_a_refused_token_is_not() {
+    let graph = fake().await;
+    let known = graph.sample_account("Ada", "Lovelace");
+    let more: Vec<String> = (0..150).map(|n| format!("3000{n:04}")).collect();
+    graph.add_friends(&known.token, &more);
+    let identity = identity(&graph);
+    graph.fail_next_with(1, Failure::Throttled);
+    let friends = identity.friends(&known.token).await.unwrap();
+    assert_eq!(friends.len(), 152);
+    assert_eq!(graph.requests(), 3, "one throttled attempt, then two pages");
+
+    graph.expire(&known.token);
+    let error = identity.friends(&known.token).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Invalid { field: "token", .. }),
+        "{error:?}"
+    );
+    assert_eq!(graph.requests(), 4);
+    assert!(!chain(&error).contains(&known.token), "{}", chain(&error));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_friend_list_is_cut_at_max_friends() {
+    let graph = fake().await;
+    let known = graph.sample_account("Ada", "Lovelace");
+    let many: Vec<String> = (0..1500).map(|n| format!("4000{n:05}")).collect();
+    graph.add_friends(&known.token, &many);
+    let friends = identity(&graph).friends(&known.token).await.unwrap();
+    assert_eq!(friends.len(), ocean::identity::MAX_FRIENDS);
+    assert_eq!(friends[..2], known.friends[..]);
+    assert_eq!(
+        graph.requests(),
+        ocean_facebook::MAX_FRIEND_PAGES as u64,
+        "no page past the bound is read"
+    );
 }

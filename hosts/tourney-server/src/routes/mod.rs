@@ -121,6 +121,7 @@ pub static SERVED_ROUTES: &[ServedRoute] = &[
     route("PUT", "/v1/users/me/facebook", "facebook"),
     route("GET", "/v1/users_by_facebook/{facebook_id}", "facebook"),
     route("POST", "/v1/photos", "photos"),
+    route("POST", "/v1/photos/{photo_id}/uploaded", "photos"),
     route("GET", "/v1/photos/{photo_id}", "photos"),
     route("DELETE", "/v1/photos/{photo_id}", "photos"),
     route("GET", "/v1/users/{user_id}/photos", "photos"),

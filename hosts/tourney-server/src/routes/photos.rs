@@ -26,6 +26,12 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(with_state(state.clone()))
         .then(create_photo)
         .map(respond);
+    let uploaded = warp::path!("v1" / "photos" / String / "uploaded")
+        .and(warp::post())
+        .and(authenticated(state.clone()))
+        .and(with_state(state.clone()))
+        .then(upload_completed)
+        .map(respond);
     let get = warp::path!("v1" / "photos" / String)
         .and(warp::get())
         .and(authenticated(state.clone()))
@@ -52,6 +58,8 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .then(my_photo)
         .map(respond);
     create
+        .or(uploaded)
+        .unify()
         .or(get)
         .unify()
         .or(delete)
@@ -66,7 +74,7 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 /// This group's OpenAPI paths.
 #[derive(OpenApi)]
 #[openapi(
-    paths(create_photo, get_photo, delete_photo, list_user_photos, my_photo),
+    paths(create_photo, upload_completed, get_photo, delete_photo, list_user_photos, my_photo),
     components(schemas(CreatedPhoto, NewPhotoBody, Photo, Upload, List<Photo>))
 )]
 pub(crate) struct Doc;
@@ -111,6 +119,28 @@ async fn create_photo(
         upload: created.upload.into(),
     };
     Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::ACCEPTED).into_response())
+}
+
+/// The owner says the upload is sent: the server checks the object is stored and queues
+/// its processing. Needed where storage sends no event of its own (S3 without event
+/// notifications); harmless elsewhere (idempotent). Answers the photo, `processing` or
+/// later.
+#[utoipa::path(post, path = "/v1/photos/{photo_id}/uploaded", tag = "photos",
+    params(("photo_id" = String, Path, description = "32 hex")),
+    responses((status = 200, body = Photo), (status = 403, body = crate::ErrorBody),
+        (status = 404, body = crate::ErrorBody),
+        (status = 409, description = "`upload_missing`: nothing stored yet", body = crate::ErrorBody)))]
+async fn upload_completed(
+    photo_id: String,
+    caller: UserId,
+    state: AppState,
+) -> Result<Response, ApiError> {
+    let photo_id = PhotoId::parse(&photo_id)?;
+    let view = state
+        .game
+        .upload_completed(caller, photo_id, clock())
+        .await?;
+    Ok(warp::reply::json(&Photo::from(view)).into_response())
 }
 
 /// A photo; one that is not ready yet is visible only to its owner.

@@ -55,13 +55,7 @@ pub(crate) fn is_hex_id(segment: &str) -> bool {
 /// The public page of a photo at `share_url` (what `POST /v1/photos` answers as
 /// `share_url`): the share page on the server's public address.
 pub(crate) fn share_url(state: &AppState, photo_id: &str) -> String {
-    let base = match &state.settings.media {
-        ocean::settings::MediaBackend::Embedded { public_url, .. } => public_url.clone(),
-        ocean::settings::MediaBackend::S3 { public_url, .. } => {
-            public_url.clone().unwrap_or_default()
-        }
-    };
-    format!("{}/{photo_id}", base.trim_end_matches('/'))
+    state.game.share_url(photo_id)
 }
 
 /// A photo's public page: its large image, score and place, with Open Graph (`og:title`,

@@ -62,7 +62,8 @@ impl From<UserSummary> for UserRef {
 pub(crate) struct Activity {
     /// Id (32 hex).
     id: String,
-    /// `new_photo`, `new_comment`, `new_follower`, `won_tournament` or `you_won_tournament`.
+    /// `joined`, `new_photo`, `new_comment`, `new_follower`, `won_tournament` or
+    /// `you_won_tournament`.
     kind: String,
     /// Whether it had been read before this request (it is read now).
     read: bool,

@@ -3,10 +3,12 @@
 
 use std::process::{Command, Output};
 
-/// Runs the binary with `args` over `data_dir`; returns its output.
+/// Runs the binary with `args` over `data_dir` on the embedded backend (also in an
+/// `OCEAN_SETTINGS=aws_local` run); returns its output.
 fn run(data_dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tourney-server"))
         .args(args)
+        .env_remove("OCEAN_SETTINGS")
         .env("OCEAN__DATA_DIR", data_dir)
         .env("RUST_LOG", "warn")
         .output()

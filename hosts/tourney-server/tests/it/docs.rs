@@ -74,7 +74,8 @@ fn openapi_paths_of_the_library() -> BTreeSet<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_listed_route_is_served() {
-    let server = TestServer::start().await;
+    // Embedded: the list includes the embedded media routes.
+    let server = TestServer::start_embedded().await;
     for route in SERVED_ROUTES {
         let path = sample_path(route.path);
         let response = server.request(route.method, &path, &[], Vec::new()).await;

@@ -3,6 +3,7 @@
 
 mod admin;
 mod awards;
+mod backends;
 mod cli;
 mod comments;
 mod docs;

@@ -1,5 +1,6 @@
 //! The embedded media routes: presigned uploads and public and signed reads, with their
 //! refusals (403 bad signature or expired, 415 wrong type, 413 too large, 404 missing).
+//! Embedded in every run: S3's own refusals are `ocean-s3`'s tests.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -39,7 +40,7 @@ async fn put(server: &TestServer, url: &str, content_type: &str, body: &[u8]) ->
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presigned_upload_then_public_and_signed_reads_serve_the_bytes() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_embedded().await;
     let upload = presign(&server, "photos/ab/cd.png", 1000, SystemTime::now());
     assert_eq!(
         upload.headers.get("content-type").map(String::as_str),
@@ -85,7 +86,7 @@ async fn presigned_upload_then_public_and_signed_reads_serve_the_bytes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tampered_or_expired_urls_are_403() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_embedded().await;
     let upload = presign(&server, "photos/x.png", 1000, SystemTime::now());
     let tampered = upload.url.replace("max_bytes=1000", "max_bytes=9999");
     put(&server, &tampered, "image/png", b"x")
@@ -138,7 +139,7 @@ async fn tampered_or_expired_urls_are_403() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_content_type_is_415() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_embedded().await;
     let upload = presign(&server, "photos/t.png", 1000, SystemTime::now());
     put(&server, &upload.url, "image/jpeg", b"x")
         .await
@@ -150,7 +151,7 @@ async fn wrong_content_type_is_415() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_over_the_signed_cap_or_the_server_limit_are_413() {
-    let server = TestServer::start_with(
+    let server = TestServer::start_embedded_with(
         |settings| settings.app.max_upload_bytes = 1024,
         |state| state,
     )
@@ -176,7 +177,7 @@ async fn bodies_over_the_signed_cap_or_the_server_limit_are_413() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_objects_and_non_keys_are_404() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_embedded().await;
     server
         .get("/media/photos/none.png")
         .await
@@ -210,7 +211,8 @@ async fn the_upload_listener_hears_of_stored_uploads_only() {
     let listener = Arc::new(RecordingListener::default());
     let for_state = Arc::clone(&listener);
     let server =
-        TestServer::start_with(|_| {}, move |state| state.with_upload_listener(for_state)).await;
+        TestServer::start_embedded_with(|_| {}, move |state| state.with_upload_listener(for_state))
+            .await;
     let upload = presign(&server, "photos/heard.png", 1000, SystemTime::now());
     put(&server, &upload.url, "image/jpeg", b"x")
         .await

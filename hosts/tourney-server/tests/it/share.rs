@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use crate::support::{
-    TestResponse, TestServer, call, drain, ready_photos, sign_up, start_with_places,
+    TestResponse, TestServer, call, drain, ready_photos, send_upload, sign_up, start_with_places,
 };
 
 /// A place name and a tag a browser must not run.
@@ -79,12 +79,12 @@ async fn the_share_url_is_a_public_page_with_escaped_open_graph_tags() {
     let photo_id = created["id"].as_str().expect("id").to_owned();
     let share_url = created["share_url"].as_str().expect("share_url").to_owned();
     assert_eq!(share_url, format!("{}/{photo_id}", server.base_url()));
-    let upload_url = created["upload"]["url"].as_str().expect("upload url");
     let jpeg = tourney_media::generate_demo_image(3, 96, 72);
-    let put = server
-        .request("PUT", upload_url, &[("content-type", "image/jpeg")], jpeg)
-        .await;
-    assert_eq!(put.status, 200, "{}", put.text());
+    let sent = send_upload(&server, &created["upload"], jpeg).await;
+    assert!(matches!(sent.status, 200 | 204), "{}", sent.text());
+    let completion = format!("/v1/photos/{photo_id}/uploaded");
+    let completed = call(&server, "POST", &completion, &token, None).await;
+    assert_eq!(completed.status, 200, "{}", completed.text());
     let early = server.get(&share_url).await;
     assert_html_404(&early, "still processing");
     drain(&server).await;

@@ -46,6 +46,35 @@ impl TestServer {
         configure_settings: impl FnOnce(&mut AppSettings),
         configure_state: impl FnOnce(AppState) -> AppState,
     ) -> Self {
+        Self::start_on(
+            crate::backends::aws_local(),
+            configure_settings,
+            configure_state,
+        )
+        .await
+    }
+
+    /// A server on the embedded backend whatever the run's backends, for tests of what only
+    /// the embedded backend has (the server's own upload and media routes).
+    pub(crate) async fn start_embedded() -> Self {
+        Self::start_embedded_with(|_| {}, |state| state).await
+    }
+
+    /// [`TestServer::start_embedded`] with the test's adjustments, as [`TestServer::start_with`].
+    pub(crate) async fn start_embedded_with(
+        configure_settings: impl FnOnce(&mut AppSettings),
+        configure_state: impl FnOnce(AppState) -> AppState,
+    ) -> Self {
+        Self::start_on(false, configure_settings, configure_state).await
+    }
+
+    /// A server on the embedded backend, or on the local AWS-protocol servers when
+    /// `aws_local`, whose settings and state the test adjusts first.
+    async fn start_on(
+        aws_local: bool,
+        configure_settings: impl FnOnce(&mut AppSettings),
+        configure_state: impl FnOnce(AppState) -> AppState,
+    ) -> Self {
         let data_dir = tempfile::tempdir().expect("a temporary data dir");
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let address = listener.local_addr().expect("the bound address");
@@ -61,9 +90,15 @@ impl TestServer {
             },
             ..AppSettings::default()
         };
+        settings.app.public_url = Some(format!("http://{address}"));
+        if aws_local {
+            crate::backends::use_aws_local(&mut settings).await;
+        }
         configure_settings(&mut settings);
         let settings = Arc::new(settings);
-        let ports = tourney_wiring::open(&settings).expect("open the ports");
+        let ports = tourney_wiring::open(&settings)
+            .await
+            .expect("open the ports");
         tourney_wiring::load_datasets(&ports, &settings)
             .await
             .expect("load datasets");
@@ -96,7 +131,8 @@ impl TestServer {
         self.request("GET", target, &[], Vec::new()).await
     }
 
-    /// A request of `target` (a path, or a full URL on this server).
+    /// A request of `target`: a path on this server, or a full `http://` URL (this server or
+    /// another, such as an S3 presigned upload URL).
     pub(crate) async fn request(
         &self,
         method: &str,
@@ -104,8 +140,17 @@ impl TestServer {
         headers: &[(&str, &str)],
         body: Vec<u8>,
     ) -> TestResponse {
-        let path_and_query = target.strip_prefix(&self.base_url()).unwrap_or(target);
-        send(self.address, method, path_and_query, headers, body).await
+        let Some(rest) = target.strip_prefix("http://") else {
+            return send(self.address, method, target, headers, body).await;
+        };
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let address = tokio::net::lookup_host(authority)
+            .await
+            .expect("resolve the URL's host")
+            .next()
+            .expect("an address for the URL's host");
+        let path = if path.is_empty() { "/" } else { path };
+        send_to(address, authority, method, path, headers, body).await
     }
 
     /// Signals shutdown and waits (at most 5 s) for the server to finish.
@@ -173,6 +218,26 @@ pub(crate) async fn send(
     headers: &[(&str, &str)],
     body: Vec<u8>,
 ) -> TestResponse {
+    send_to(
+        address,
+        &address.to_string(),
+        method,
+        path_and_query,
+        headers,
+        body,
+    )
+    .await
+}
+
+/// Sends one HTTP/1.1 request to `address` on a fresh connection, `host` as its Host header.
+async fn send_to(
+    address: SocketAddr,
+    host: &str,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> TestResponse {
     let stream = tokio::net::TcpStream::connect(address)
         .await
         .expect("connect to the server");
@@ -183,7 +248,7 @@ pub(crate) async fn send(
     let mut request = hyper::Request::builder()
         .method(method)
         .uri(path_and_query)
-        .header("host", address.to_string());
+        .header("host", host);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -210,6 +275,12 @@ pub(crate) async fn send(
 /// A server whose places dataset holds Los Angeles (the default place) and San Francisco.
 pub(crate) async fn start_with_places() -> TestServer {
     let server = TestServer::start().await;
+    add_test_places(&server).await;
+    server
+}
+
+/// Loads Los Angeles (the default place) and San Francisco into `server`'s places.
+pub(crate) async fn add_test_places(server: &TestServer) {
     let town = |id: &str, name: &str, lat: f64, lon: f64| Place {
         id: id.to_owned(),
         name: name.to_owned(),
@@ -228,7 +299,6 @@ pub(crate) async fn start_with_places() -> TestServer {
         ])
         .await
         .expect("load places");
-    server
 }
 
 /// A request with `token` as Bearer credentials and `body`, if any, as JSON.
@@ -290,15 +360,74 @@ pub(crate) async fn upload_with(
     let created = call(server, "POST", "/v1/photos", token, Some(new_photo)).await;
     assert_eq!(created.status, 202, "{}", created.text());
     let body = created.json();
-    let upload = &body["upload"];
-    assert_eq!(upload["method"], "PUT");
-    let url = upload["url"].as_str().expect("url");
-    let content_type = upload["headers"]["content-type"].as_str().expect("header");
-    let put = server
-        .request("PUT", url, &[("content-type", content_type)], bytes)
-        .await;
-    assert_eq!(put.status, 200, "{}", put.text());
-    body["id"].as_str().expect("id").to_owned()
+    let sent = send_upload(server, &body["upload"], bytes).await;
+    assert!(
+        matches!(sent.status, 200 | 204),
+        "upload answered {}: {}",
+        sent.status,
+        sent.text()
+    );
+    let id = body["id"].as_str().expect("id").to_owned();
+    let path = format!("/v1/photos/{id}/uploaded");
+    let completed = call(server, "POST", &path, token, None).await;
+    assert_eq!(completed.status, 200, "{}", completed.text());
+    id
+}
+
+/// Sends `bytes` as the presigned `upload` of a `POST /v1/photos` answer says: a PUT with
+/// its headers (the embedded backend) or a multipart POST of its fields and then the file
+/// (S3).
+pub(crate) async fn send_upload(
+    server: &TestServer,
+    upload: &Value,
+    bytes: Vec<u8>,
+) -> TestResponse {
+    let url = upload["url"].as_str().expect("upload url");
+    match upload["method"].as_str() {
+        Some("PUT") => {
+            let headers: Vec<(&str, &str)> = upload["headers"]
+                .as_object()
+                .map(|headers| {
+                    headers
+                        .iter()
+                        .filter_map(|(name, value)| Some((name.as_str(), value.as_str()?)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            server.request("PUT", url, &headers, bytes).await
+        }
+        Some("POST") => {
+            const BOUNDARY: &str = "tourney-test-boundary-7d1f3c";
+            let mut form = Vec::with_capacity(bytes.len() + 2048);
+            let fields = upload["fields"].as_object().expect("POST fields");
+            let mut content_type = "application/octet-stream";
+            for (name, value) in fields {
+                let value = value.as_str().expect("a text field");
+                if name.eq_ignore_ascii_case("content-type") {
+                    content_type = value;
+                }
+                form.extend_from_slice(
+                    format!(
+                        "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                    )
+                    .as_bytes(),
+                );
+            }
+            form.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"upload\"\r\ncontent-type: {content_type}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            form.extend_from_slice(&bytes);
+            form.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+            let form_type = format!("multipart/form-data; boundary={BOUNDARY}");
+            server
+                .request("POST", url, &[("content-type", form_type.as_str())], form)
+                .await
+        }
+        other => panic!("an upload method PUT or POST, not {other:?}"),
+    }
 }
 
 /// Runs the worker's step until it reports idle (at most 20 steps); returns how many votes

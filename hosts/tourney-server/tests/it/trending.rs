@@ -214,8 +214,8 @@ async fn featured_tags_come_in_the_configured_order_with_covers() {
     server.stop().await;
 }
 
-#[test]
-fn bad_trending_settings_stop_start_up_naming_the_key() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_trending_settings_stop_start_up_naming_the_key() {
     let dir = tempfile::tempdir().expect("a dir");
     let base = tourney_wiring::AppSettings {
         data_dir: dir.path().to_path_buf(),
@@ -225,7 +225,7 @@ fn bad_trending_settings_stop_start_up_naming_the_key() {
         },
         ..tourney_wiring::AppSettings::default()
     };
-    let ports = tourney_wiring::open(&base).expect("ports");
+    let ports = tourney_wiring::open(&base).await.expect("ports");
     let mut zero_half_life = base.clone();
     zero_half_life.app.trending_half_life_secs = 0;
     let mut unknown_category = base.clone();

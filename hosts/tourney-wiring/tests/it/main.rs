@@ -1,6 +1,7 @@
 //! Wiring from settings: the embedded defaults open every port in a fresh data directory, the
-//! identity port is the Graph API client at the configured URL (or none when disabled), and a
-//! backend that is not built in is refused naming its setting.
+//! identity port is the Graph API client at the configured URL (or none when disabled), AWS
+//! backends open lazily, and (without the `cloud` feature) a backend that is not built in is
+//! refused naming its setting.
 
 use ocean::records::{Item, Key, Write};
 use ocean::settings::{IdentityBackend, NoApp, RecordsBackend, Settings};
@@ -17,7 +18,7 @@ fn settings_in(dir: &std::path::Path) -> Settings<NoApp> {
 async fn embedded_defaults_open_every_port_in_the_data_dir() {
     let dir = tempfile::tempdir().unwrap();
     let settings = settings_in(dir.path());
-    let ports = tourney_wiring::open(&settings).expect("open");
+    let ports = tourney_wiring::open(&settings).await.expect("open");
     tourney_wiring::load_datasets(&ports, &settings)
         .await
         .expect("datasets");
@@ -41,7 +42,7 @@ async fn embedded_defaults_open_every_port_in_the_data_dir() {
 async fn identity_is_facebook_at_the_configured_graph_url_or_none_when_disabled() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = settings_in(dir.path());
-    let ports = tourney_wiring::open(&settings).expect("open");
+    let ports = tourney_wiring::open(&settings).await.expect("open");
     assert!(ports.identity.is_some(), "facebook is the default");
 
     let graph = FakeGraph::start().await.unwrap();
@@ -51,25 +52,51 @@ async fn identity_is_facebook_at_the_configured_graph_url_or_none_when_disabled(
         api_version: "v21.0".to_owned(),
         timeout_secs: 5,
     };
-    let ports = tourney_wiring::open(&settings).expect("open");
+    let ports = tourney_wiring::open(&settings).await.expect("open");
     let identity = ports.identity.expect("facebook identity");
     assert_eq!(identity.profile(&known.token).await.unwrap(), known.profile);
     assert_eq!(graph.requests(), 1);
 
     settings.identity = IdentityBackend::Disabled;
-    let ports = tourney_wiring::open(&settings).expect("open");
+    let ports = tourney_wiring::open(&settings).await.expect("open");
     assert!(ports.identity.is_none(), "disabled: no identity port");
 }
 
-#[test]
-fn a_backend_not_built_in_is_refused_naming_its_setting() {
+#[cfg(not(feature = "cloud"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backend_not_built_in_is_refused_naming_its_setting() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = settings_in(dir.path());
     settings.records = RecordsBackend::Dynamodb {
         table: "pics".to_owned(),
     };
-    let error = tourney_wiring::open(&settings).unwrap_err().to_string();
+    let error = tourney_wiring::open(&settings)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(error.starts_with("records.backend: "), "{error}");
+}
+
+/// With the `cloud` feature, AWS backends open without a request (clients are lazy); the
+/// first call to a server that is not there fails as unavailable, not at start-up.
+#[cfg(feature = "cloud")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_backends_open_lazily_and_an_absent_server_is_unavailable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings_in(dir.path());
+    settings.aws.endpoint_url = Some("http://127.0.0.1:9".to_owned());
+    settings.aws.access_key_id = Some("test".to_owned());
+    settings.aws.secret_access_key = Some(ocean::settings::Secret::new("test"));
+    settings.records = RecordsBackend::Dynamodb {
+        table: "pics".to_owned(),
+    };
+    let ports = tourney_wiring::open(&settings).await.expect("open");
+    let error = ports
+        .records
+        .get(&Key::new("p", "s"))
+        .await
+        .expect_err("nothing listens on port 9");
+    assert_eq!(error.kind(), ocean::ErrorKind::Unavailable, "{error:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,7 +107,7 @@ async fn reindex_places_reads_either_csv_format_or_the_built_in_dataset() {
         load_default_dataset: false,
         dataset_csv: None,
     };
-    let ports = tourney_wiring::open(&settings).expect("open");
+    let ports = tourney_wiring::open(&settings).await.expect("open");
     assert_eq!(ports.places.count().await.unwrap(), 0);
 
     let ours = dir.path().join("ours.csv");
