@@ -893,7 +893,8 @@ impl Game {
 }
 
 /// The objects an S3 event notification says were created (`ObjectCreated:*` records; the
-/// test event S3 sends when notifications are set up names none). Keys arrive URL-encoded.
+/// test event S3 sends when notifications are set up names none). Keys arrive URL-encoded;
+/// a key that is not an object key of ours (a space, say) is left out.
 pub(crate) fn created_objects(body: &[u8]) -> Result<Vec<ObjectKey>, ServiceError> {
     #[derive(Deserialize)]
     struct Event {
@@ -924,16 +925,18 @@ pub(crate) fn created_objects(body: &[u8]) -> Result<Vec<ObjectKey>, ServiceErro
             "an S3 event notification without records".to_owned(),
         ));
     }
-    event
-        .records
-        .iter()
-        .filter(|record| record.event_name.starts_with("ObjectCreated:"))
-        .map(|record| {
-            let key = url_decode(&record.s3.object.key)
-                .ok_or_else(|| invalid(format!("bad key encoding {:?}", record.s3.object.key)))?;
-            ObjectKey::parse(&key).map_err(ServiceError::from)
-        })
-        .collect()
+    let mut keys = Vec::with_capacity(event.records.len());
+    for record in &event.records {
+        if !record.event_name.starts_with("ObjectCreated:") {
+            continue;
+        }
+        let key = url_decode(&record.s3.object.key)
+            .ok_or_else(|| invalid(format!("bad key encoding {:?}", record.s3.object.key)))?;
+        if let Ok(key) = ObjectKey::parse(&key) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
 }
 
 /// Decodes S3's form-style URL encoding of event keys (`+` is a space, `%XX` a byte).
@@ -961,12 +964,13 @@ mod storage_event_tests {
     #[test]
     fn created_objects_are_read_and_decoded_and_other_events_ignored() {
         let body = br#"{"Records":[
-            {"eventName":"ObjectCreated:Post","s3":{"object":{"key":"photos/ab%2Fc+d/original","size":3}}},
+            {"eventName":"ObjectCreated:Post","s3":{"object":{"key":"photos/ab%2Fc-d/original","size":3}}},
+            {"eventName":"ObjectCreated:Put","s3":{"object":{"key":"not+ours/x","size":3}}},
             {"eventName":"ObjectRemoved:Delete","s3":{"object":{"key":"photos/x/original"}}}
         ]}"#;
         let keys = created_objects(body).unwrap();
         let keys: Vec<&str> = keys.iter().map(|key| key.as_str()).collect();
-        assert_eq!(keys, ["photos/ab/c d/original"]);
+        assert_eq!(keys, ["photos/ab/c-d/original"]);
     }
 
     #[test]

@@ -26,3 +26,4 @@ mod support;
 mod tags;
 mod tournaments;
 mod trending;
+mod uploads;
