@@ -16,6 +16,7 @@ mod photo_details;
 mod photos;
 mod rescore;
 mod scoring;
+mod sharded;
 mod social;
 mod store;
 mod tags;

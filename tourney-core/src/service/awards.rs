@@ -340,9 +340,10 @@ impl Game {
                 end: format!("{}~", store::time_key(week.end().millis() - 1)),
             },
             order: Order::Ascending,
-            ..Query::partition(store::global_pool(category), WEEK_READ_PAGE)
+            ..Query::partition("", WEEK_READ_PAGE)
         };
-        self.competing_photos(query).await
+        self.competing_photos(query, store::global_pool_partitions(category))
+            .await
     }
 }
 

@@ -6,6 +6,7 @@ use ocean::records::{Index, Order, Query, SortRange};
 use crate::leaderboard::{BoardEntry, BoardPhoto, Cursor, PageSize, Window, page, rank_board};
 use crate::names::Category;
 use crate::service::photos::{PhotoRecord, PhotoView};
+use crate::service::sharded::MergedScan;
 use crate::service::store;
 use crate::service::{Game, PlaceView, ServiceError};
 use crate::time::Timestamp;
@@ -48,15 +49,18 @@ impl Game {
     ) -> Result<BoardView, ServiceError> {
         let category = Category::parse(&query.category, &self.config.categories)?;
         let (now, cursor) = read_cursor(query.cursor.as_deref(), now)?;
-        let (index, partition) = match &query.place_id {
+        let (index, partitions) = match &query.place_id {
             Some(place_id) => (
                 store::LOCAL_POOL,
-                store::local_pool(category.as_str(), place_id),
+                vec![store::local_pool(category.as_str(), place_id)],
             ),
-            None => (store::GLOBAL_POOL, store::global_pool(category.as_str())),
+            None => (
+                store::GLOBAL_POOL,
+                store::global_pool_partitions(category.as_str()),
+            ),
         };
         let records = self
-            .window_photos(index, &partition, query.window, now)
+            .window_photos(index, partitions, query.window, now)
             .await?;
         self.board_page(&records, query.window, query.count, cursor.as_ref(), now)
             .await
@@ -142,11 +146,12 @@ impl Game {
         })
     }
 
-    /// The competing photos of a pool posted within `window` (read by posted time).
+    /// The competing photos of a pool (its partitions of `index`) posted within `window`,
+    /// oldest first.
     async fn window_photos(
         &self,
         index: Index,
-        partition: &str,
+        partitions: Vec<String>,
         window: Window,
         now: Timestamp,
     ) -> Result<Vec<PhotoRecord>, ServiceError> {
@@ -161,30 +166,27 @@ impl Game {
             index: Some(index),
             range,
             order: Order::Ascending,
-            ..Query::partition(partition, BOARD_READ_PAGE)
+            ..Query::partition("", BOARD_READ_PAGE)
         };
-        self.competing_photos(query).await
+        self.competing_photos(query, partitions).await
     }
 
-    /// Every competing photo `query` finds, page after page.
+    /// Every competing photo `query` finds in `partitions` (its own partition is ignored),
+    /// merged in the query's order.
     pub(crate) async fn competing_photos(
         &self,
-        mut query: Query,
+        query: Query,
+        partitions: Vec<String>,
     ) -> Result<Vec<PhotoRecord>, ServiceError> {
+        let mut scan = MergedScan::new(self.ports.records.as_ref(), query, partitions);
         let mut photos = Vec::new();
-        loop {
-            let page = self.ports.records.query(&query).await?;
-            for item in &page.items {
-                let record: PhotoRecord = store::decode(item)?;
-                if record.competes() {
-                    photos.push(record);
-                }
-            }
-            match page.next {
-                Some(cursor) => query.cursor = Some(cursor),
-                None => return Ok(photos),
+        for item in scan.collect_all().await? {
+            let record: PhotoRecord = store::decode(&item)?;
+            if record.competes() {
+                photos.push(record);
             }
         }
+        Ok(photos)
     }
 }
 

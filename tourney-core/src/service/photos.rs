@@ -284,7 +284,10 @@ impl PhotoRecord {
                     store::REGIONAL_POOL,
                     store::regional_pool(&self.category, &self.place.country, &self.place.region),
                 ),
-                (store::GLOBAL_POOL, store::global_pool(&self.category)),
+                (
+                    store::GLOBAL_POOL,
+                    store::global_pool(&self.category, &self.id),
+                ),
             ];
             for (index, partition) in pools {
                 item = item.with_index_key(index, Key::new(partition, posted.clone()));

@@ -7,7 +7,7 @@
 //! | token | `t#<sha256(token)>` | `token` | |
 //! | user name claim | `n#<lowercase name>` | `name` | |
 //! | match shown to a judge | `u#<judge>` | `m#<match>` | |
-//! | photo | `p#<photo>` | `photo` | 0: `o#<owner>`; 1: `pool#<category>#<place>`; 2: `pool#<category>#<country>#<region>`; 3: `pool#<category>` (sort: posted time, photo) |
+//! | photo | `p#<photo>` | `photo` | 0: `o#<owner>`; 1: `pool#<category>#<place>`; 2: `pool#<category>#<country>#<region>`; 3: `pool#<category>#<shard>` (sort: posted time, photo; shard `0..GLOBAL_POOL_SHARDS`, from the photo id) |
 //! | content hash claim | `h#<sha256>` | `hash` | |
 //! | scored vote marker | `v#<vote>` | `vote` | |
 //! | win | `w#<owner>` | `<time>#<vote>` | |
@@ -41,8 +41,14 @@ pub(crate) const BY_OWNER: Index = index(0);
 pub(crate) const LOCAL_POOL: Index = index(1);
 /// Secondary index of a region's pool per category.
 pub(crate) const REGIONAL_POOL: Index = index(2);
-/// Secondary index of a category's global pool.
+/// Secondary index of a category's global pool, split over [`GLOBAL_POOL_SHARDS`]
+/// partitions (read them merged with `sharded::MergedScan`).
 pub(crate) const GLOBAL_POOL: Index = index(3);
+/// How many partitions a category's global pool is split into, so that rating updates of
+/// a whole category do not all write one index partition (a hot GSI partition on
+/// DynamoDB). Changing it moves photos between partitions: every photo must then be
+/// written again (its index keys come from `PhotoRecord::to_item`).
+pub(crate) const GLOBAL_POOL_SHARDS: u8 = 8;
 /// Secondary index of the moderation queue: index 0, shared with [`BY_OWNER`] under its own
 /// partition (`modq`), holding the flag counts of objects with open flags.
 pub(crate) const MODERATION_QUEUE: Index = index(0);
@@ -196,8 +202,26 @@ pub(crate) fn regional_pool(category: &str, country: &str, region: &str) -> Stri
     format!("pool#{category}#{country}#{region}")
 }
 
-pub(crate) fn global_pool(category: &str) -> String {
-    format!("pool#{category}")
+/// The global pool partition of `photo_id` in `category`: `pool#<category>#<shard>`. (A
+/// local pool's partition may look alike, but lives in another index.)
+pub(crate) fn global_pool(category: &str, photo_id: &str) -> String {
+    format!("pool#{category}#{}", global_pool_shard(photo_id))
+}
+
+/// Every partition of `category`'s global pool, in shard order.
+pub(crate) fn global_pool_partitions(category: &str) -> Vec<String> {
+    (0..GLOBAL_POOL_SHARDS)
+        .map(|shard| format!("pool#{category}#{shard}"))
+        .collect()
+}
+
+/// The global pool shard of a photo: the first byte of SHA-256 of its id's text, mod
+/// [`GLOBAL_POOL_SHARDS`]. Stable (a pure function of the id) and even whatever the id's
+/// layout: a UUIDv7 begins with its creation time and a UUIDv1 ends with its machine, so
+/// neither end of the id itself would spread the photos posted at one time.
+pub(crate) fn global_pool_shard(photo_id: &str) -> u8 {
+    use sha2::Digest;
+    sha2::Sha256::digest(photo_id.as_bytes())[0] % GLOBAL_POOL_SHARDS
 }
 
 /// The index sort key of a photo in its pools and its owner's list: posted time, then id.
@@ -217,6 +241,46 @@ mod tests {
         sorted.sort();
         assert_eq!(keys, sorted);
         assert_eq!(time_key(-5), time_key(0));
+    }
+
+    #[test]
+    fn global_pool_shards_are_stable_and_spread_ids_over_every_shard() {
+        // Fixed answers (first byte of SHA-256 mod 8, as computed elsewhere): a shard may
+        // never change for a stored photo.
+        let id = "ffffffffffffffffffffffffffffffff";
+        assert_eq!(global_pool_shard(id), 5);
+        assert_eq!(global_pool_shard("00000000000000000000000000000003"), 1);
+        assert_eq!(global_pool_shard("0000000000000000000000000000000b"), 6);
+        assert_eq!(
+            global_pool("female", id),
+            format!("pool#female#{}", global_pool_shard(id))
+        );
+        // Time-ordered ids made in one millisecond (shared prefix) and sequential ids
+        // (shared everything but the last digits) both reach every shard, about evenly.
+        for make in [
+            |n: u128| {
+                format!(
+                    "{:032x}",
+                    (0x0190_a1b2_c3d4_u128 << 80) | (7 << 76) | (n * 7919)
+                )
+            },
+            |n: u128| format!("{n:032x}"),
+        ] {
+            let mut counts = [0_u32; GLOBAL_POOL_SHARDS as usize];
+            for n in 0..800 {
+                let shard = global_pool_shard(&make(n));
+                assert!(shard < GLOBAL_POOL_SHARDS);
+                counts[usize::from(shard)] += 1;
+            }
+            assert!(
+                counts.iter().all(|&c| (60..=140).contains(&c)),
+                "{counts:?}"
+            );
+        }
+        let partitions = global_pool_partitions("female");
+        assert_eq!(partitions.len(), usize::from(GLOBAL_POOL_SHARDS));
+        assert_eq!(partitions[0], "pool#female#0");
+        assert!(partitions.contains(&global_pool("female", id)));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::names::{Category, Tag};
 use crate::service::boards::BoardView;
 use crate::service::matches::MatchView;
 use crate::service::photos::{PhotoRecord, PhotoView};
+use crate::service::sharded::MergedScan;
 use crate::service::store;
 use crate::service::{Game, ServiceError};
 use crate::time::Timestamp;
@@ -375,14 +376,19 @@ impl Game {
     ) -> Result<ReindexReport, ServiceError> {
         let mut report = ReindexReport::default();
         for category in self.config.categories.names() {
-            let mut query = Query {
+            let query = Query {
                 index: Some(store::GLOBAL_POOL),
-                ..Query::partition(store::global_pool(category), MEMBER_PAGE)
+                ..Query::partition("", MEMBER_PAGE)
             };
+            let partitions = store::global_pool_partitions(category);
+            let mut scan = MergedScan::new(self.ports.records.as_ref(), query, partitions);
             let mut tags = std::collections::HashSet::new();
             loop {
-                let page = self.ports.records.query(&query).await?;
-                for item in &page.items {
+                let page = scan.next_page(MEMBER_PAGE as usize).await?;
+                if page.is_empty() {
+                    break;
+                }
+                for item in &page {
                     let record: PhotoRecord = store::decode(item)?;
                     if !record.competes() {
                         continue;
@@ -394,10 +400,6 @@ impl Game {
                     }
                 }
                 progress(report.photos);
-                match page.next {
-                    Some(cursor) => query.cursor = Some(cursor),
-                    None => break,
-                }
             }
             report.tags += tags.len();
         }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use ocean::records::{Key, Write};
+use ocean::records::{Key, MAX_PAGE_ITEMS, Order, Query, Write};
 use ocean::stream::NewRecord;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,7 @@ use crate::pool::Scope;
 use crate::service::activity::ActivityKind;
 use crate::service::matches::VoteEvent;
 use crate::service::photos::{PhotoRecord, PhotoView};
+use crate::service::sharded::MergedScan;
 use crate::service::store::{self, Versioned};
 use crate::service::users::{PlaceView, UserRecord};
 use crate::service::{Game, ServiceError, VOTES_STREAM};
@@ -90,12 +91,39 @@ impl Game {
                 self.pool_photos(store::REGIONAL_POOL, &partition, include_test_photos)
                     .await
             }
-            Scope::Global => {
-                let partition = store::global_pool(category);
-                self.pool_photos(store::GLOBAL_POOL, &partition, include_test_photos)
-                    .await
+            Scope::Global => self.global_pool_photos(category, include_test_photos).await,
+        }
+    }
+
+    /// The global pool as `pool_photos` reads the others: its newest `pool_size` entries
+    /// (over every shard), keeping the competing photos (and test photos only if asked).
+    async fn global_pool_photos(
+        &self,
+        category: &str,
+        include_test_photos: bool,
+    ) -> Result<BTreeMap<PhotoId, PhotoRecord>, ServiceError> {
+        let pool_size = self.config.pool_size.clamp(2, MAX_PAGE_ITEMS);
+        // Each shard holds about an even share of the newest; twice that in one read per
+        // shard, and a shard that runs out early is read again.
+        let shard_page =
+            (pool_size.div_ceil(u32::from(store::GLOBAL_POOL_SHARDS)) * 2).clamp(1, pool_size);
+        let query = Query {
+            index: Some(store::GLOBAL_POOL),
+            order: Order::Descending,
+            ..Query::partition("", shard_page)
+        };
+        let partitions = store::global_pool_partitions(category);
+        let newest = MergedScan::new(self.ports.records.as_ref(), query, partitions)
+            .next_page(pool_size as usize)
+            .await?;
+        let mut photos = BTreeMap::new();
+        for item in &newest {
+            let record: PhotoRecord = store::decode(item)?;
+            if record.competes() && (include_test_photos || !record.is_test) {
+                photos.insert(record.photo_id()?, record);
             }
         }
+        Ok(photos)
     }
 
     /// Seeds a tournament of `kind` for `judge` from `pool` and adds the write storing it;

@@ -4,6 +4,7 @@
 mod awards;
 mod bracket;
 mod comments;
+mod global_pool;
 mod leaderboard;
 mod moderation;
 mod pairing;
