@@ -31,7 +31,7 @@
 //!
 //! Tested against moto 5.2 in server mode (the whole conformance suite), which accepts
 //! platform applications with dummy credentials, keeps each published message on its endpoint
-//! (a test reads the APNs payload back through `/moto-api/data.json`) and honours `Enabled`.
+//! (a test reads the APNs payload back through `scripts/moto-serial.py`'s endpoint-messages route) and honours `Enabled`.
 //! What moto lacks: it keeps one endpoint per token across *all* applications of a region,
 //! so the same token registered on APNs and then on FCM gets the APNs endpoint back. This
 //! adapter checks that an endpoint belongs to the requested application and answers

@@ -67,12 +67,26 @@ async fn conformance() {
     .await;
 }
 
-/// `GET <moto>/moto-api/data.json`: every model moto holds, as JSON.
-fn moto_data(url: &str) -> Value {
+/// The messages moto recorded as published to `endpoint`, oldest first, from the
+/// `/ocean-test/sns-endpoint-messages` route of `scripts/moto-serial.py` (which reads moto's
+/// own record of the endpoint).
+fn published_to(url: &str, endpoint: &Endpoint) -> Vec<Value> {
     let authority = url.trim_start_matches("http://").trim_end_matches('/');
     let mut connection = TcpStream::connect(authority).expect("connect to moto");
+    let arn: String = endpoint
+        .0
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                char::from(byte).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect();
     // HTTP/1.0: no chunked encoding, the body ends when moto closes the connection.
-    let request = format!("GET /moto-api/data.json HTTP/1.0\r\nHost: {authority}\r\n\r\n");
+    let request = format!(
+        "GET /ocean-test/sns-endpoint-messages?arn={arn} HTTP/1.0\r\nHost: {authority}\r\n\r\n"
+    );
     connection
         .write_all(request.as_bytes())
         .expect("send the request");
@@ -83,27 +97,13 @@ fn moto_data(url: &str) -> Value {
     let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
     assert!(
         head.starts_with("HTTP/1.") && head.contains(" 200 "),
-        "{head}"
+        "moto has no record of {}: {head} (is moto running through scripts/moto-serial.py?)",
+        endpoint.0
     );
-    serde_json::from_str(body).expect("moto's data is JSON")
-}
-
-/// The messages moto recorded as published to `endpoint`, oldest first.
-fn published_to(url: &str, endpoint: &Endpoint) -> Vec<Value> {
-    let data = moto_data(url);
-    let endpoints = data["sns"]["PlatformEndpoint"]
-        .as_array()
-        .expect("moto lists platform endpoints");
-    let recorded = endpoints
-        .iter()
-        .find(|recorded| recorded["arn"] == endpoint.0.as_str())
-        .expect("moto holds the endpoint");
-    let messages = recorded["messages"]
-        .as_object()
-        .expect("the endpoint's messages");
+    let messages: Vec<String> = serde_json::from_str(body).expect("a JSON list");
     messages
-        .values()
-        .map(|message| serde_json::from_str(message.as_str().expect("a string")).expect("JSON"))
+        .iter()
+        .map(|message| serde_json::from_str(message).expect("each message is JSON"))
         .collect()
 }
 
