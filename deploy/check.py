@@ -201,10 +201,11 @@ def check_app_names(defaults):
             queues.update(re.findall(r'pub const \w+_QUEUE: &str = "([^"]+)";', text))
             streams.update(re.findall(r'pub const \w+_STREAM: &str = "([^"]+)";', text))
         declared = {unquote(q) for q in defaults.get("job_queue_names") or []}
+        declared.add(unquote(defaults.get("upload_events_queue_name")))
         if queues != declared:
             problems.append(
-                f"job_queue_names default {sorted(declared)} differs from tourney-core's "
-                f"queues {sorted(queues)}"
+                f"job_queue_names and upload_events_queue_name defaults {sorted(declared)} differ "
+                f"from tourney-core's queues {sorted(queues)}"
             )
         if unquote(defaults.get("votes_stream_name")) not in streams:
             problems.append(f"votes_stream_name default is not one of tourney-core's streams {sorted(streams)}")

@@ -194,13 +194,13 @@ variable "queue_prefix" {
 }
 
 variable "job_queue_names" {
-  description = "The game's job queues without the prefix (tourney-core's JOB_QUEUES: MEDIA_QUEUE, FACEBOOK_SYNC_QUEUE)."
+  description = "The game's job queues without the prefix (tourney-core's JOB_QUEUES: MEDIA_QUEUE, FACEBOOK_SYNC_QUEUE); the upload-events queue is declared apart because S3 writes to it."
   type        = list(string)
   default     = ["media", "facebook-sync"]
 }
 
 variable "upload_events_queue_name" {
-  description = "Queue (without the prefix) receiving S3 ObjectCreated events of uploads. Not a job queue: the worker decodes only its own job bodies on `media`."
+  description = "Queue (without the prefix) receiving S3 ObjectCreated events of uploads (tourney-core's UPLOAD_EVENTS_QUEUE); the worker reads it like a job queue and starts processing each uploaded original."
   type        = string
   default     = "media-uploaded"
 }
