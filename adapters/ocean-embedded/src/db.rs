@@ -74,7 +74,10 @@ impl Db {
 
 /// A connection in WAL mode. `synchronous = NORMAL` keeps every committed transaction through
 /// a process crash (the WAL is written before commit returns); only an OS crash or power loss
-/// can drop the last transactions.
+/// can drop the last transactions. Each connection may cache up to 64 MiB of pages (grown
+/// only as used), reads the file through a 256 MiB memory map instead of a copy per page,
+/// and checkpoints the WAL every 10,000 pages instead of 1,000 (fewer fsyncs under bulk
+/// writes such as a scoring period).
 fn connect(path: &Path) -> Result<Connection> {
     let connection = Connection::open(path).map_err(from_sqlite)?;
     connection
@@ -84,7 +87,10 @@ fn connect(path: &Path) -> Result<Connection> {
         .execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
-             PRAGMA foreign_keys = ON;",
+             PRAGMA foreign_keys = ON;
+             PRAGMA cache_size = -65536;
+             PRAGMA mmap_size = 268435456;
+             PRAGMA wal_autocheckpoint = 10000;",
         )
         .map_err(from_sqlite)?;
     Ok(connection)

@@ -106,10 +106,9 @@ impl Records for EmbeddedRecords {
                 let transaction = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(from_sqlite)?;
-                if let Some(failure) = condition_failure(&transaction, &write)? {
+                if let Some(failure) = apply_checked(&transaction, &write)? {
                     return Err(Error::conflict(format!("key {}: {failure}", write.key())));
                 }
-                apply(&transaction, &write)?;
                 transaction.commit().map_err(from_sqlite)
             })
             .await
@@ -122,16 +121,16 @@ impl Records for EmbeddedRecords {
                 let transaction = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(from_sqlite)?;
+                // Keys are distinct within a commit, so checking and applying each write in
+                // turn sees the same conditions as checking them all first; a failure drops
+                // the transaction, rolling back the writes already applied.
                 for (n, write) in writes.iter().enumerate() {
-                    if let Some(failure) = condition_failure(&transaction, write)? {
+                    if let Some(failure) = apply_checked(&transaction, write)? {
                         return Err(Error::conflict(format!(
                             "write {n} on key {}: {failure}",
                             write.key()
                         )));
                     }
-                }
-                for write in &writes {
-                    apply(&transaction, write)?;
                 }
                 transaction.commit().map_err(from_sqlite)
             })
@@ -193,6 +192,11 @@ const SELECT_VERSION: &str = "SELECT version FROM items WHERE pk = ?1 AND sk = ?
 const PUT_ITEM: &str = "INSERT OR REPLACE INTO items (pk, sk, version, body, i0pk, i0sk, \
      i1pk, i1sk, i2pk, i2sk, i3pk, i3sk) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+/// Rewrites one item's version and body where its version and index keys are as given.
+const UPDATE_IN_PLACE: &str = "UPDATE items SET version = ?3, body = ?4 \
+     WHERE pk = ?1 AND sk = ?2 AND version = ?5 \
+     AND i0pk IS ?6 AND i0sk IS ?7 AND i1pk IS ?8 AND i1sk IS ?9 \
+     AND i2pk IS ?10 AND i2sk IS ?11 AND i3pk IS ?12 AND i3sk IS ?13";
 /// Removes one item by key.
 const DELETE_ITEM: &str = "DELETE FROM items WHERE pk = ?1 AND sk = ?2";
 
@@ -236,6 +240,57 @@ fn condition_failure(conn: &Connection, write: &Write) -> Result<Option<String>>
         _ => None,
     };
     Ok(failure)
+}
+
+/// Rewrites the version and body of the item at `item`'s key if it is at version
+/// `expected` with exactly `item`'s index keys: one row rewritten in place, no index entry
+/// touched (SQLite updates only the indexes over changed columns). `false` when no row
+/// matched, and nothing was written.
+fn update_in_place(conn: &Connection, item: &Item, expected: u64) -> Result<bool> {
+    let index_part = |n: usize, sort: bool| {
+        item.index_keys[n]
+            .as_ref()
+            .map(|key| if sort { &key.sort } else { &key.partition })
+    };
+    let changed = conn
+        .prepare_cached(UPDATE_IN_PLACE)
+        .map_err(from_sqlite)?
+        .execute(params![
+            item.key.partition,
+            item.key.sort,
+            version_to_sql(item.version),
+            item.body,
+            version_to_sql(expected),
+            index_part(0, false),
+            index_part(0, true),
+            index_part(1, false),
+            index_part(1, true),
+            index_part(2, false),
+            index_part(2, true),
+            index_part(3, false),
+            index_part(3, true),
+        ])
+        .map_err(from_sqlite)?;
+    Ok(changed == 1)
+}
+
+/// Applies `write` if its condition holds, else returns why not (writing nothing). A put
+/// conditional on the stored version that keeps the item's index keys (a rating update) is
+/// one in-place update; anything else is a check, then a whole-item put or delete.
+fn apply_checked(conn: &Connection, write: &Write) -> Result<Option<String>> {
+    if let Write::Put {
+        item,
+        condition: Condition::VersionIs(expected),
+    } = write
+        && update_in_place(conn, item, *expected)?
+    {
+        return Ok(None);
+    }
+    if let Some(failure) = condition_failure(conn, write)? {
+        return Ok(Some(failure));
+    }
+    apply(conn, write)?;
+    Ok(None)
 }
 
 /// Applies `write` (its condition already checked): stores a put whole, removes a delete's

@@ -84,6 +84,18 @@ impl Game {
     /// several workers at once; a [`ServiceError::Conflict`] means another worker moved on
     /// first: call again.
     pub async fn score_period(&self, now: Timestamp) -> Result<ScoringReport, ServiceError> {
+        self.score_period_observed(now, |_| {}).await
+    }
+
+    /// [`Game::score_period`], calling `on_phase` with each phase's name as it ends (in
+    /// order: `read`, `fresh`, `load`, `rate`, `photos`, `owners`, `wins+markers`,
+    /// `checkpoint`), so a caller with a clock can time the split. Scoring itself has no
+    /// clock; an idle or failed call ends early.
+    pub async fn score_period_observed(
+        &self,
+        now: Timestamp,
+        mut on_phase: impl FnMut(&'static str) + Send,
+    ) -> Result<ScoringReport, ServiceError> {
         let stream = self.ports.stream.as_ref();
         let checkpoint = stream.checkpoint(VOTES_STREAM, SCORER).await?;
         let start = checkpoint
@@ -101,13 +113,7 @@ impl Game {
                 (plan.value, records, next)
             }
             None => {
-                let batch = stream
-                    .read(
-                        VOTES_STREAM,
-                        checkpoint.as_ref(),
-                        self.config.max_votes_per_period,
-                    )
-                    .await?;
+                let batch = self.read_up_to(checkpoint.as_ref()).await?;
                 if batch.records.is_empty() {
                     return Ok(ScoringReport {
                         idle: true,
@@ -130,31 +136,37 @@ impl Game {
             }
         };
 
+        on_phase("read");
         let (votes, events, n_skipped) = self.fresh_votes(&records, &start).await?;
-        let n_photos = self.apply_period(&votes, &events, &start, plan).await?;
+        on_phase("fresh");
+        let (n_photos, mut wins_and_markers) = self
+            .apply_period(&votes, &events, &start, plan, &mut on_phase)
+            .await?;
 
-        let markers: Vec<Write> = events
-            .iter()
-            .map(|event| {
-                let marker = VoteMarker {
-                    period: start.clone(),
-                };
-                Ok(Write::put(Item::new(
-                    store::vote_marker_key(&event.vote_id),
-                    1,
-                    store::encode(&marker)?,
-                )))
-            })
-            .collect::<Result<_, ServiceError>>()?;
-        if !markers.is_empty() {
-            self.ports.records.write_batch(markers).await?;
+        // Wins and markers are unconditional puts of values fixed by the period, so one
+        // batch holds both; a re-run after a crash rewrites the same items.
+        let marker_body = store::encode(&VoteMarker {
+            period: start.clone(),
+        })?;
+        wins_and_markers.reserve(events.len());
+        for event in &events {
+            wins_and_markers.push(Write::put(Item::new(
+                store::vote_marker_key(&event.vote_id),
+                1,
+                marker_body.clone(),
+            )));
         }
+        if !wins_and_markers.is_empty() {
+            self.ports.records.write_batch(wins_and_markers).await?;
+        }
+        on_phase("wins+markers");
         if let Err(error) = stream
             .commit_checkpoint(VOTES_STREAM, SCORER, checkpoint.as_ref(), &next)
             .await
         {
             return Err(another_worker(error));
         }
+        on_phase("checkpoint");
         Ok(ScoringReport {
             n_votes: votes.len(),
             n_skipped,
@@ -196,6 +208,31 @@ impl Game {
             ));
         }
         Ok((wins, page.next.map(|c| c.0)))
+    }
+
+    /// The records after `after`, up to the configured votes per period: several reads when
+    /// the backend caps a read below that (the embedded stream and Kinesis return at most
+    /// 10,000 records a read), until the stream has no more.
+    async fn read_up_to(
+        &self,
+        after: Option<&Position>,
+    ) -> Result<ocean::stream::Batch, ServiceError> {
+        let max = self.config.max_votes_per_period;
+        let mut batch = self.ports.stream.read(VOTES_STREAM, after, max).await?;
+        while !batch.records.is_empty() && batch.records.len() < max as usize {
+            let missing = max - u32::try_from(batch.records.len()).unwrap_or(max);
+            let more = self
+                .ports
+                .stream
+                .read(VOTES_STREAM, Some(&batch.next), missing)
+                .await?;
+            if more.records.is_empty() {
+                break;
+            }
+            batch.records.extend(more.records);
+            batch.next = more.next;
+        }
+        Ok(batch)
     }
 
     /// Reads exactly `n_records` records after `after` (several reads if the backend returns
@@ -264,15 +301,17 @@ impl Game {
         Ok((votes, fresh_events, n_skipped))
     }
 
-    /// Rates the photos of `votes` from their values at the period's start and writes them,
-    /// their owners' counts and the wins. Returns how many photos changed.
+    /// Rates the photos of `votes` from their values at the period's start and writes them
+    /// and their owners' counts. Returns how many photos changed, and the writes of one
+    /// `Win` per playable vote (left to the caller, which batches them with the markers).
     async fn apply_period(
         &self,
         votes: &[Vote],
         events: &[VoteEvent],
         period: &str,
         plan: PeriodPlan,
-    ) -> Result<usize, ServiceError> {
+        on_phase: &mut (impl FnMut(&'static str) + Send),
+    ) -> Result<(usize, Vec<Write>), ServiceError> {
         let mut photo_ids: Vec<PhotoId> = votes
             .iter()
             .flat_map(|vote| [vote.left(), vote.right()])
@@ -305,6 +344,7 @@ impl Game {
             };
             photos.insert(*photo_id, (versioned, start));
         }
+        on_phase("load");
         let playable: Vec<(Vote, &VoteEvent)> = votes
             .iter()
             .zip(events)
@@ -325,6 +365,7 @@ impl Game {
             at,
             &self.config.rating,
         )?;
+        on_phase("rate");
 
         let mut photo_writes = Vec::with_capacity(rated.len());
         let mut owner_deltas: BTreeMap<String, (u64, u64)> = BTreeMap::new();
@@ -344,6 +385,8 @@ impl Game {
                 stored.version,
             ));
         }
+        // In key order, so each commit touches neighbouring rows (fewer pages on SQLite).
+        photo_writes.sort_unstable_by(|a, b| a.key().cmp(b.key()));
         for chunk in chunks(photo_writes) {
             self.ports
                 .records
@@ -351,7 +394,9 @@ impl Game {
                 .await
                 .map_err(another_worker)?;
         }
+        on_phase("photos");
         self.apply_owner_counts(&owner_deltas, period).await?;
+        on_phase("owners");
 
         let mut wins = Vec::with_capacity(playable.len());
         for (vote, event) in &playable {
@@ -365,10 +410,7 @@ impl Game {
             let key = store::win_key(&winner.owner, event.at, &event.vote_id);
             wins.push(Write::put(Item::new(key, 1, store::encode(&win)?)));
         }
-        if !wins.is_empty() {
-            self.ports.records.write_batch(wins).await?;
-        }
-        Ok(rated.len())
+        Ok((rated.len(), wins))
     }
 
     async fn apply_owner_counts(
