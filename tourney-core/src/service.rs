@@ -14,6 +14,7 @@ mod matches;
 mod moderation;
 mod photo_details;
 mod photos;
+mod read_cache;
 mod rescore;
 mod scoring;
 mod sharded;
@@ -36,6 +37,7 @@ use crate::names::CategoryList;
 use crate::pairing::PairingConfig;
 use crate::period::RatingSettings;
 use crate::trending::TrendingConfig;
+use read_cache::{ReadCache, WatchedRecords};
 
 pub use activity::{
     ActivityKind, ActivityView, MAX_BADGE, NotificationSettings, NotificationSettingsPatch,
@@ -196,6 +198,10 @@ pub struct GameConfig {
     pub rating: RatingSettings,
     /// Board rules.
     pub leaderboard: LeaderboardConfig,
+    /// How long a ranked board or a match pool is served without re-reading its photos
+    /// while no photo changes in this process (changes made elsewhere show within this
+    /// time).
+    pub board_fresh_for: std::time::Duration,
     /// Most votes scored in one rating period.
     pub max_votes_per_period: u32,
     /// Whether the registration ladder requires a linked Facebook account.
@@ -228,6 +234,7 @@ impl Default for GameConfig {
             seeding: SeedingMethod::ByRating,
             rating: RatingSettings::default(),
             leaderboard: LeaderboardConfig::default(),
+            board_fresh_for: std::time::Duration::from_secs(1),
             max_votes_per_period: 10_000,
             require_facebook: false,
             featured_places: Vec::new(),
@@ -244,14 +251,19 @@ impl Default for GameConfig {
 pub struct Game {
     ports: GamePorts,
     config: Arc<GameConfig>,
+    read_cache: Arc<ReadCache>,
 }
 
 impl Game {
-    /// The game over `ports` with `config`.
-    pub fn new(ports: GamePorts, config: GameConfig) -> Self {
+    /// The game over `ports` with `config`. Its clones share one cache of ranked boards and
+    /// match pools, which follows every photo change made through them.
+    pub fn new(mut ports: GamePorts, config: GameConfig) -> Self {
+        let read_cache = Arc::new(ReadCache::new(config.board_fresh_for));
+        ports.records = Arc::new(WatchedRecords::new(ports.records, Arc::clone(&read_cache)));
         Self {
             ports,
             config: Arc::new(config),
+            read_cache,
         }
     }
 

@@ -1,15 +1,17 @@
 //! One SQLite database file in WAL mode: a writer connection and a few reader connections,
-//! each call run on tokio's blocking pool so the async runtime never waits on disk.
+//! each call run on tokio's blocking pool so the async runtime never waits on disk. Readers
+//! are handed out in arrival order: a call waits (without holding a thread) for any free
+//! reader, never behind one slow read on a connection picked in advance.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ocean::Result;
+use ocean::{Error, Result};
 use rusqlite::Connection;
+use tokio::sync::Semaphore;
 
-use crate::error::{from_join, from_sqlite};
+use crate::error::{BACKEND, from_join, from_sqlite};
 
 /// Readers per database file: WAL lets them read while the writer writes.
 const READERS: usize = 4;
@@ -18,8 +20,11 @@ const READERS: usize = 4;
 #[derive(Debug)]
 pub(crate) struct Db {
     writer: Mutex<Connection>,
-    readers: Vec<Mutex<Connection>>,
-    next_reader: AtomicUsize,
+    /// Callers of [`Db::write`] take turns in arrival order here, waiting without a thread.
+    write_turns: tokio::sync::Mutex<()>,
+    /// The free reader connections; a permit of `free_readers` guarantees one.
+    readers: Mutex<Vec<Connection>>,
+    free_readers: Arc<Semaphore>,
 }
 
 impl Db {
@@ -29,12 +34,13 @@ impl Db {
         let writer = connect(path)?;
         writer.execute_batch(schema).map_err(from_sqlite)?;
         let readers = (0..READERS)
-            .map(|_| connect(path).map(Mutex::new))
+            .map(|_| connect(path))
             .collect::<Result<Vec<_>>>()?;
         Ok(Arc::new(Db {
             writer: Mutex::new(writer),
-            readers,
-            next_reader: AtomicUsize::new(0),
+            write_turns: tokio::sync::Mutex::new(()),
+            readers: Mutex::new(readers),
+            free_readers: Arc::new(Semaphore::new(READERS)),
         }))
     }
 
@@ -45,23 +51,40 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
+        let permit = Arc::clone(&self.free_readers)
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::Backend {
+                backend: BACKEND,
+                source: "the reader pool is closed".into(),
+            })?;
         let db = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            let n = db.next_reader.fetch_add(1, Ordering::Relaxed) % db.readers.len();
-            let connection = db.readers[n].lock().unwrap_or_else(|e| e.into_inner());
-            read(&connection)
+            let reader = Reader::take(&db);
+            let result = read(reader.connection());
+            drop(reader);
+            drop(permit);
+            result
         })
         .await
         .map_err(from_join)?
     }
 
-    /// Runs `write` on the one writer connection off the async runtime; `write` opens its own
-    /// transaction, so whatever it commits is all or nothing.
+    /// Runs `write` on the one writer connection in the calling thread (a blocking one).
+    pub(crate) fn with_writer<T>(&self, write: impl FnOnce(&mut Connection) -> T) -> T {
+        let mut connection = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        write(&mut connection)
+    }
+
+    /// Runs `write` on the one writer connection off the async runtime, after the callers
+    /// that came first; `write` opens its own transaction, so whatever it commits is all or
+    /// nothing.
     pub(crate) async fn write<T, F>(self: &Arc<Self>, write: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
+        let _turn = self.write_turns.lock().await;
         let db = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let mut connection = db.writer.lock().unwrap_or_else(|e| e.into_inner());
@@ -69,6 +92,39 @@ impl Db {
         })
         .await
         .map_err(from_join)?
+    }
+}
+
+/// A reader connection taken from the pool, put back when dropped (even by a panicking
+/// read).
+struct Reader<'a> {
+    db: &'a Db,
+    connection: Option<Connection>,
+}
+
+impl<'a> Reader<'a> {
+    /// Takes a free reader; the caller holds a permit, so there is one.
+    fn take(db: &'a Db) -> Self {
+        let connection = db.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        Self { db, connection }
+    }
+
+    fn connection(&self) -> &Connection {
+        self.connection
+            .as_ref()
+            .expect("a reader permit guarantees a free reader connection")
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            self.db
+                .readers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(connection);
+        }
     }
 }
 

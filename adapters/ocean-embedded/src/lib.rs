@@ -8,6 +8,7 @@
 
 mod db;
 mod error;
+mod group_commit;
 pub mod media;
 pub mod notifications;
 pub mod places;

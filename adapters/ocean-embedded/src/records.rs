@@ -11,10 +11,11 @@ use ocean::records::{
     Condition, Cursor, Index, Item, Key, Order, Page, Query, SortRange, Write, check_commit,
 };
 use ocean::{Error, Records, Result};
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use crate::db::Db;
 use crate::error::{from_io, from_sqlite};
+use crate::group_commit::{GroupCommit, Mode};
 
 /// One table for every item. Keys are TEXT, which SQLite's default BINARY collation compares
 /// byte-wise, as the port requires. `version` holds the caller's `u64` bit for bit (see
@@ -45,12 +46,14 @@ const COLUMNS: &str = "pk, sk, version, body, i0pk, i0sk, i1pk, i1sk, i2pk, i2sk
 /// (index, range kind, cursor or not, order) an application uses.
 const STATEMENT_CACHE_CAPACITY: usize = 128;
 
-/// The embedded records backend: `<dir>/records.sqlite3`. Every write is one IMMEDIATE
-/// transaction, so conditions hold even between processes sharing the directory; reads are
-/// strongly consistent, secondary indexes included.
+/// The embedded records backend: `<dir>/records.sqlite3`. Writes are applied in IMMEDIATE
+/// transactions (several callers' writes group-committed in one, each in its savepoint), so
+/// conditions hold even between processes sharing the directory; reads are strongly
+/// consistent, secondary indexes included.
 #[derive(Debug, Clone)]
 pub struct EmbeddedRecords {
     db: Arc<Db>,
+    writer: Arc<GroupCommit>,
 }
 
 impl EmbeddedRecords {
@@ -59,7 +62,8 @@ impl EmbeddedRecords {
     pub fn open(dir: &Path) -> Result<EmbeddedRecords> {
         std::fs::create_dir_all(dir).map_err(|e| from_io(e, "records data directory"))?;
         let db = Db::open(&dir.join("records.sqlite3"), SCHEMA)?;
-        Ok(EmbeddedRecords { db })
+        let writer = GroupCommit::new(Arc::clone(&db));
+        Ok(EmbeddedRecords { db, writer })
     }
 }
 
@@ -101,39 +105,15 @@ impl Records for EmbeddedRecords {
 
     async fn write(&self, write: Write) -> Result<()> {
         write.check()?;
-        self.db
-            .write(move |conn| {
-                let transaction = conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(from_sqlite)?;
-                if let Some(failure) = apply_checked(&transaction, &write)? {
-                    return Err(Error::conflict(format!("key {}: {failure}", write.key())));
-                }
-                transaction.commit().map_err(from_sqlite)
-            })
+        self.writer
+            .submit(vec![write], Mode::Conditional, apply_checked, apply)
             .await
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<()> {
         check_commit(&writes)?;
-        self.db
-            .write(move |conn| {
-                let transaction = conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(from_sqlite)?;
-                // Keys are distinct within a commit, so checking and applying each write in
-                // turn sees the same conditions as checking them all first; a failure drops
-                // the transaction, rolling back the writes already applied.
-                for (n, write) in writes.iter().enumerate() {
-                    if let Some(failure) = apply_checked(&transaction, write)? {
-                        return Err(Error::conflict(format!(
-                            "write {n} on key {}: {failure}",
-                            write.key()
-                        )));
-                    }
-                }
-                transaction.commit().map_err(from_sqlite)
-            })
+        self.writer
+            .submit(writes, Mode::Conditional, apply_checked, apply)
             .await
     }
 
@@ -144,16 +124,8 @@ impl Records for EmbeddedRecords {
         if writes.is_empty() {
             return Ok(());
         }
-        self.db
-            .write(move |conn| {
-                let transaction = conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(from_sqlite)?;
-                for write in &writes {
-                    apply(&transaction, write)?;
-                }
-                transaction.commit().map_err(from_sqlite)
-            })
+        self.writer
+            .submit(writes, Mode::Unconditional, apply_checked, apply)
             .await
     }
 }

@@ -23,6 +23,10 @@ pub struct TourneySettings {
     pub max_place_distance_km: Option<f64>,
     /// Seconds between the worker's scoring runs.
     pub score_interval_secs: u64,
+    /// Milliseconds a ranked leaderboard is served from memory while no photo changes in
+    /// this process; changes made by other processes (other servers, a separate worker)
+    /// show within this time. 0 ranks on every request (large boards are still throttled).
+    pub board_fresh_ms: u64,
     /// Largest upload accepted, in bytes.
     pub max_upload_bytes: u64,
     /// Whether the registration ladder requires a linked Facebook account.
@@ -79,6 +83,7 @@ impl Default for TourneySettings {
             default_place: "5368361".to_owned(),
             max_place_distance_km: None,
             score_interval_secs: 5,
+            board_fresh_ms: 1000,
             max_upload_bytes: 20 * 1024 * 1024,
             require_facebook: false,
             featured_places: DEFAULT_FEATURED_PLACES.map(str::to_owned).to_vec(),

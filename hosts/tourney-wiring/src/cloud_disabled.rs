@@ -8,7 +8,9 @@ use ocean::{JobQueue, Media, Notifications, Places, Records, Search, Settings, S
 
 /// Stands in for the AWS SDK configuration of the `cloud` feature.
 #[derive(Debug, Default)]
-pub(crate) struct Aws;
+pub(crate) struct Aws {
+    _private: (),
+}
 
 macro_rules! not_built_in {
     ($($name:ident: $port:ty),* $(,)?) => {$(

@@ -221,6 +221,7 @@ pub fn game(ports: &Ports, settings: &AppSettings) -> Result<Game> {
         featured_places: app.featured_places.clone(),
         trending,
         trending_interval: Duration::from_secs(app.trending_interval_secs),
+        board_fresh_for: Duration::from_millis(app.board_fresh_ms),
         featured_tags: app.featured_tags.clone(),
         share_base_url: share_base_url(settings),
         ..GameConfig::default()

@@ -1,11 +1,16 @@
 //! Leaderboards: the ready photos of a category, at a place or everywhere, posted within a
 //! window, ranked by the configured key and paged with cursors.
 
+use std::collections::HashMap;
+
 use ocean::records::{Index, Order, Query, SortRange};
 
-use crate::leaderboard::{BoardEntry, BoardPhoto, Cursor, PageSize, Window, page, rank_board};
+use crate::leaderboard::{
+    BoardEntry, BoardPhoto, Cursor, Page, PageSize, Window, page, rank_board,
+};
 use crate::names::Category;
 use crate::service::photos::{PhotoRecord, PhotoView};
+use crate::service::read_cache::{BoardKey, Lookup};
 use crate::service::sharded::MergedScan;
 use crate::service::store;
 use crate::service::{Game, PlaceView, ServiceError};
@@ -39,31 +44,68 @@ pub struct BoardView {
 const BOARD_READ_PAGE: u32 = 1000;
 
 impl Game {
-    /// One page of a board at `now`. Later pages (with a cursor) rank the board as it stood
-    /// at the first page's instant, so ratings aging between requests cannot repeat or skip
-    /// an entry. An unknown category or a bad cursor is [`ServiceError::Invalid`].
+    /// One page of a board at `now`. The board is ranked once and kept (see
+    /// `read_cache`): a page renders from the kept ranking, and later pages (with a
+    /// cursor) use the ranking the first page came from while it is kept, so ratings aging
+    /// between requests cannot repeat or skip an entry. An unknown category or a bad cursor
+    /// is [`ServiceError::Invalid`].
     pub async fn board(
         &self,
         query: BoardQuery,
         now: Timestamp,
     ) -> Result<BoardView, ServiceError> {
         let category = Category::parse(&query.category, &self.config.categories)?;
-        let (now, cursor) = read_cursor(query.cursor.as_deref(), now)?;
-        let (index, partitions) = match &query.place_id {
+        let (ranked_at, cursor) = read_cursor(query.cursor.as_deref(), now)?;
+        let key = BoardKey {
+            category: category.as_str().to_owned(),
+            place_id: query.place_id,
+            window: query.window,
+        };
+        let ranked_at = cursor.is_some().then_some(ranked_at);
+        let snapshot = match self.read_cache.lookup(&key, now, ranked_at) {
+            Lookup::Ready(snapshot) => snapshot,
+            Lookup::Build(ticket) => {
+                let records = self.board_photos(&key, now).await?;
+                ticket.finish(now, self.rank(&records, key.window, now)?)
+            }
+        };
+        let page = page(&snapshot.board, cursor.as_ref(), query.count);
+        let first_rank = first_rank(&snapshot.board, &page);
+        let ids: Vec<String> = page
+            .entries
+            .iter()
+            .map(|e| e.photo_id.to_string())
+            .collect();
+        let keys: Vec<_> = ids.iter().map(|id| store::photo_key(id)).collect();
+        let mut records = Vec::with_capacity(keys.len());
+        for item in self.ports.records.get_many(&keys).await?.iter().flatten() {
+            let record: PhotoRecord = store::decode(item)?;
+            // Changed since the ranking (hidden, deleted): left out until the next one.
+            if record.competes() {
+                records.push(record);
+            }
+        }
+        self.render_page(&records, page, first_rank, snapshot.at)
+            .await
+    }
+
+    /// The competing photos of `key`'s board at `now`, oldest first.
+    async fn board_photos(
+        &self,
+        key: &BoardKey,
+        now: Timestamp,
+    ) -> Result<Vec<PhotoRecord>, ServiceError> {
+        let (index, partitions) = match &key.place_id {
             Some(place_id) => (
                 store::LOCAL_POOL,
-                vec![store::local_pool(category.as_str(), place_id)],
+                vec![store::local_pool(&key.category, place_id)],
             ),
             None => (
                 store::GLOBAL_POOL,
-                store::global_pool_partitions(category.as_str()),
+                store::global_pool_partitions(&key.category),
             ),
         };
-        let records = self
-            .window_photos(index, partitions, query.window, now)
-            .await?;
-        self.board_page(&records, query.window, query.count, cursor.as_ref(), now)
-            .await
+        self.window_photos(index, partitions, key.window, now).await
     }
 
     /// The first page (`count` entries) of each featured place's board in `category` and
@@ -103,6 +145,19 @@ impl Game {
         cursor: Option<&Cursor>,
         now: Timestamp,
     ) -> Result<BoardView, ServiceError> {
+        let board = self.rank(records, window, now)?;
+        let page = page(&board, cursor, count);
+        let first_rank = first_rank(&board, &page);
+        self.render_page(records, page, first_rank, now).await
+    }
+
+    /// `records` ranked as the board of `window` at `now`.
+    fn rank(
+        &self,
+        records: &[PhotoRecord],
+        window: Window,
+        now: Timestamp,
+    ) -> Result<Vec<BoardEntry>, ServiceError> {
         let photos: Vec<BoardPhoto> = records
             .iter()
             .map(|record| {
@@ -114,27 +169,29 @@ impl Game {
                 })
             })
             .collect::<Result<_, ServiceError>>()?;
-        let board = rank_board(&photos, window, now, &self.config.leaderboard)?;
-        let page = page(&board, cursor, count);
-        let first_rank = page.entries.first().map_or(0, |first| {
-            board
-                .iter()
-                .position(|entry| entry.photo_id == first.photo_id)
-                .unwrap_or(0)
-        });
+        Ok(rank_board(&photos, window, now, &self.config.leaderboard)?)
+    }
+
+    /// The view of `page` (ranked at `at`, its first entry at 0-based `first_rank`) with the
+    /// entries' photos from `records`; entries whose photo is not there are left out.
+    async fn render_page(
+        &self,
+        records: &[PhotoRecord],
+        page: Page,
+        first_rank: usize,
+        at: Timestamp,
+    ) -> Result<BoardView, ServiceError> {
+        let by_id: HashMap<&str, &PhotoRecord> = records
+            .iter()
+            .map(|record| (record.id.as_str(), record))
+            .collect();
         let mut entries = Vec::with_capacity(page.entries.len());
         for (offset, entry) in page.entries.into_iter().enumerate() {
-            let record = records
-                .iter()
-                .find(|record| record.id == entry.photo_id.to_string())
-                .ok_or_else(|| ServiceError::Corrupt {
-                    what: format!("board entry {} without its photo", entry.photo_id),
-                })?;
-            entries.push((
-                first_rank + offset + 1,
-                entry,
-                self.photo_view(record, now)?,
-            ));
+            let Some(record) = by_id.get(entry.photo_id.to_string().as_str()) else {
+                continue;
+            };
+            let view = self.photo_view(record, at)?;
+            entries.push((first_rank + offset + 1, entry, view));
         }
         self.add_photo_details(entries.iter_mut().map(|(_, _, view)| view))
             .await?;
@@ -142,7 +199,7 @@ impl Game {
             entries,
             next_cursor: page
                 .next_cursor
-                .map(|cursor| format!("{:x}.{}", now.millis(), cursor.encode())),
+                .map(|cursor| format!("{:x}.{}", at.millis(), cursor.encode())),
         })
     }
 
@@ -188,6 +245,16 @@ impl Game {
         }
         Ok(photos)
     }
+}
+
+/// The 0-based rank of `page`'s first entry on `board`.
+fn first_rank(board: &[BoardEntry], page: &Page) -> usize {
+    page.entries.first().map_or(0, |first| {
+        board
+            .iter()
+            .position(|entry| entry.photo_id == first.photo_id)
+            .unwrap_or(0)
+    })
 }
 
 /// The instant a board page is ranked at and where it starts: `now` and the top without a

@@ -2,8 +2,9 @@
 //! vote on one of them recorded exactly once and sent to the scoring stream.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-use ocean::records::{Query, SortRange};
+use ocean::records::{Item, Query, SortRange};
 use ocean::stream::NewRecord;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,7 @@ use crate::pairing::{
 };
 use crate::prediction::predict_match;
 use crate::service::photos::{PhotoRecord, PhotoView};
+use crate::service::read_cache::{Pool, PoolKey};
 use crate::service::store::{self, Versioned};
 use crate::service::tournaments::{TournamentView, cadence_of};
 use crate::service::users::StoredCadence;
@@ -135,13 +137,21 @@ impl Game {
                 store::LOCAL_POOL,
                 &store::local_pool(&category, &place.id),
                 options.include_test_photos,
+                now,
             )
             .await?;
         let mut writes = Vec::new();
         let tournament = match plan.tournament {
             Some(kind) => {
                 let scope_pool = self
-                    .scope_pool(kind, &category, &place, &pool, options.include_test_photos)
+                    .scope_pool(
+                        kind,
+                        &category,
+                        &place,
+                        &pool,
+                        options.include_test_photos,
+                        now,
+                    )
                     .await?;
                 self.seed_tournament(judge, kind, &scope_pool, now, rng, &mut writes)?
             }
@@ -232,9 +242,11 @@ impl Game {
             .ok_or_else(|| ServiceError::not_found(format!("photo {photo_id}")))?
             .value;
         let partition = store::local_pool(&photo.category, &photo.place.id);
-        let mut pool = self
-            .pool_photos(store::LOCAL_POOL, &partition, true)
-            .await?;
+        let mut pool = Pool::clone(
+            &*self
+                .pool_photos(store::LOCAL_POOL, &partition, true, now)
+                .await?,
+        );
         pool.insert(photo_id, photo);
         let (writes, mut views) = self
             .pick_matches(judge, &pool, 1, Some(photo_id), now, rng)
@@ -402,13 +414,24 @@ impl Game {
     }
 
     /// The newest photos of a pool partition, by id (ordered, so pairing is deterministic
-    /// for a given random generator).
+    /// for a given random generator), as read at most `board_fresh_for` before `now` and
+    /// after the last photo change in this process.
     pub(crate) async fn pool_photos(
         &self,
         index: ocean::records::Index,
         partition: &str,
         include_test_photos: bool,
-    ) -> Result<BTreeMap<PhotoId, PhotoRecord>, ServiceError> {
+        now: Timestamp,
+    ) -> Result<Arc<Pool>, ServiceError> {
+        let key = PoolKey {
+            index,
+            partition: partition.to_owned(),
+            include_test_photos,
+        };
+        if let Some(pool) = self.read_cache.pool(&key, now) {
+            return Ok(pool);
+        }
+        let generation = self.read_cache.generation();
         let query = Query {
             index: Some(index),
             partition: partition.to_owned(),
@@ -421,14 +444,8 @@ impl Game {
             cursor: None,
         };
         let page = self.ports.records.query(&query).await?;
-        let mut photos = BTreeMap::new();
-        for item in &page.items {
-            let record: PhotoRecord = store::decode(item)?;
-            if record.competes() && (include_test_photos || !record.is_test) {
-                photos.insert(record.photo_id()?, record);
-            }
-        }
-        Ok(photos)
+        let photos = competing(&page.items, include_test_photos)?;
+        Ok(self.read_cache.keep_pool(key, generation, now, photos))
     }
 
     /// Every match ever shown to `judge`, with its stored version.
@@ -505,4 +522,16 @@ pub(crate) fn pool_error(error: Error) -> ServiceError {
         },
         other => other.into(),
     }
+}
+
+/// The competing photos among `items` (photo records), by id; test photos only if asked.
+pub(crate) fn competing(items: &[Item], include_test_photos: bool) -> Result<Pool, ServiceError> {
+    let mut photos = Pool::new();
+    for item in items {
+        let record: PhotoRecord = store::decode(item)?;
+        if record.competes() && (include_test_photos || !record.is_test) {
+            photos.insert(record.photo_id()?, record);
+        }
+    }
+    Ok(photos)
 }

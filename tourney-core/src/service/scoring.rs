@@ -17,6 +17,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use ocean::records::{Item, Key, MAX_COMMIT_WRITES, Query, Write};
 use ocean::stream::{Position, StreamRecord};
 use serde::{Deserialize, Serialize};
@@ -385,15 +386,17 @@ impl Game {
                 stored.version,
             ));
         }
-        // In key order, so each commit touches neighbouring rows (fewer pages on SQLite).
+        // In key order, so each commit touches neighbouring rows (fewer pages on SQLite),
+        // and several commits in flight at once (a backend may group them; each is still
+        // all or nothing, and a re-run after a partial failure starts from `before_period`).
         photo_writes.sort_unstable_by(|a, b| a.key().cmp(b.key()));
-        for chunk in chunks(photo_writes) {
-            self.ports
-                .records
-                .commit(chunk)
-                .await
-                .map_err(another_worker)?;
-        }
+        let records = self.ports.records.as_ref();
+        futures_util::stream::iter(chunks(photo_writes))
+            .map(|chunk| records.commit(chunk))
+            .buffer_unordered(COMMITS_IN_FLIGHT)
+            .try_collect::<()>()
+            .await
+            .map_err(another_worker)?;
         on_phase("photos");
         self.apply_owner_counts(&owner_deltas, period).await?;
         on_phase("owners");
@@ -447,6 +450,10 @@ impl Game {
         Ok(())
     }
 }
+
+/// Photo commits of one period sent at once: enough for a backend to group them, few enough
+/// to stay under a provisioned table's burst.
+const COMMITS_IN_FLIGHT: usize = 16;
 
 /// Writes in commits of at most [`MAX_COMMIT_WRITES`].
 pub(super) fn chunks(writes: Vec<Write>) -> Vec<Vec<Write>> {

@@ -166,6 +166,11 @@ pub(crate) fn photo_key(photo_id: &str) -> Key {
     Key::new(format!("p#{photo_id}"), "photo")
 }
 
+/// Whether `key` is a photo record's ([`photo_key`]).
+pub(crate) fn is_photo_key(key: &Key) -> bool {
+    key.sort == "photo" && key.partition.starts_with("p#")
+}
+
 pub(crate) fn hash_key(content_hash: &str) -> Key {
     Key::new(format!("h#{content_hash}"), "hash")
 }

@@ -2,6 +2,7 @@
 //! and the judge's report of its 15 winners, scored as 15 votes exactly once.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use ocean::records::{Key, MAX_PAGE_ITEMS, Order, Query, Write};
 use ocean::stream::NewRecord;
@@ -14,8 +15,9 @@ use crate::error::Error;
 use crate::ids::{PhotoId, TournamentId, UserId};
 use crate::pool::Scope;
 use crate::service::activity::ActivityKind;
-use crate::service::matches::VoteEvent;
+use crate::service::matches::{VoteEvent, competing};
 use crate::service::photos::{PhotoRecord, PhotoView};
+use crate::service::read_cache::{Pool, PoolKey};
 use crate::service::sharded::MergedScan;
 use crate::service::store::{self, Versioned};
 use crate::service::users::{PlaceView, UserRecord};
@@ -81,27 +83,42 @@ impl Game {
         kind: Scope,
         category: &str,
         place: &PlaceView,
-        local_pool: &BTreeMap<PhotoId, PhotoRecord>,
+        local_pool: &Arc<Pool>,
         include_test_photos: bool,
-    ) -> Result<BTreeMap<PhotoId, PhotoRecord>, ServiceError> {
+        now: Timestamp,
+    ) -> Result<Arc<Pool>, ServiceError> {
         match kind {
-            Scope::Local => Ok(local_pool.clone()),
+            Scope::Local => Ok(Arc::clone(local_pool)),
             Scope::Regional => {
                 let partition = store::regional_pool(category, &place.country, &place.region);
-                self.pool_photos(store::REGIONAL_POOL, &partition, include_test_photos)
+                self.pool_photos(store::REGIONAL_POOL, &partition, include_test_photos, now)
                     .await
             }
-            Scope::Global => self.global_pool_photos(category, include_test_photos).await,
+            Scope::Global => {
+                self.global_pool_photos(category, include_test_photos, now)
+                    .await
+            }
         }
     }
 
-    /// The global pool as `pool_photos` reads the others: its newest `pool_size` entries
-    /// (over every shard), keeping the competing photos (and test photos only if asked).
+    /// The global pool as `pool_photos` reads the others (and keeps it the same way): its
+    /// newest `pool_size` entries over every shard, keeping the competing photos (and test
+    /// photos only if asked).
     async fn global_pool_photos(
         &self,
         category: &str,
         include_test_photos: bool,
-    ) -> Result<BTreeMap<PhotoId, PhotoRecord>, ServiceError> {
+        now: Timestamp,
+    ) -> Result<Arc<Pool>, ServiceError> {
+        let key = PoolKey {
+            index: store::GLOBAL_POOL,
+            partition: category.to_owned(),
+            include_test_photos,
+        };
+        if let Some(pool) = self.read_cache.pool(&key, now) {
+            return Ok(pool);
+        }
+        let generation = self.read_cache.generation();
         let pool_size = self.config.pool_size.clamp(2, MAX_PAGE_ITEMS);
         // Each shard holds about an even share of the newest; twice that in one read per
         // shard, and a shard that runs out early is read again.
@@ -116,14 +133,8 @@ impl Game {
         let newest = MergedScan::new(self.ports.records.as_ref(), query, partitions)
             .next_page(pool_size as usize)
             .await?;
-        let mut photos = BTreeMap::new();
-        for item in &newest {
-            let record: PhotoRecord = store::decode(item)?;
-            if record.competes() && (include_test_photos || !record.is_test) {
-                photos.insert(record.photo_id()?, record);
-            }
-        }
-        Ok(photos)
+        let photos = competing(&newest, include_test_photos)?;
+        Ok(self.read_cache.keep_pool(key, generation, now, photos))
     }
 
     /// Seeds a tournament of `kind` for `judge` from `pool` and adds the write storing it;

@@ -133,3 +133,53 @@ async fn create_if_absent_race_between_two_instances_has_one_winner() {
         assert_eq!(stored.body, winner_body, "round {round}: the winner's item");
     }
 }
+
+/// Many writers at once are group-committed into shared transactions: each caller's writes
+/// still stand or fall together, a failed condition undoes only its own caller's writes,
+/// and every caller sees the writes queued before it (one winner per contested key).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn grouped_writers_keep_each_commit_all_or_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let records = std::sync::Arc::new(EmbeddedRecords::open(dir.path()).expect("open records"));
+    let create = |key: Key, body: &str| Write::Put {
+        item: Item::new(key, 1, body.as_bytes().to_vec()),
+        condition: Condition::Absent,
+    };
+    let mut tasks = Vec::new();
+    for n in 0..200 {
+        let records = std::sync::Arc::clone(&records);
+        // Each commit creates its own key and one of ten contested keys.
+        let writes = vec![
+            create(Key::new("own", format!("{n:03}")), "own"),
+            create(Key::new("contested", format!("{}", n % 10)), &n.to_string()),
+        ];
+        tasks.push(tokio::spawn(async move { records.commit(writes).await }));
+    }
+    let mut winners = 0;
+    for (n, task) in tasks.into_iter().enumerate() {
+        match task.await.expect("task") {
+            Ok(()) => winners += 1,
+            Err(error) => {
+                assert_eq!(
+                    error.kind(),
+                    ocean::ErrorKind::Conflict,
+                    "commit {n}: {error}"
+                );
+                let own = records
+                    .get(&Key::new("own", format!("{n:03}")))
+                    .await
+                    .expect("get own key");
+                assert_eq!(
+                    own, None,
+                    "commit {n} lost its race, so its own key stays absent"
+                );
+            }
+        }
+    }
+    assert_eq!(winners, 10, "one commit wins each contested key");
+    let own = records
+        .query(&Query::partition("own", 1000))
+        .await
+        .expect("query own keys");
+    assert_eq!(own.items.len(), 10, "exactly the winners' own keys exist");
+}

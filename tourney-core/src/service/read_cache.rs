@@ -1,0 +1,453 @@
+//! Read models kept between requests: ranked boards and match pools.
+//!
+//! Ranking a board reads and ages every photo posted in its window, so each (category,
+//! place, window) board is ranked once and served from memory until a photo record changes
+//! or the ranking grows old; a request only renders its page. Likewise a pool's newest
+//! photos, which every request for games reads whole, are read once per change.
+//!
+//! Freshness: a change to any photo record through this process's [`Game`](super::Game)
+//! (scoring, a photo becoming ready, hiding, deleting, a ban) shows on the next request;
+//! changes made by other processes show within `fresh_for`. A board of `n` photos is
+//! rebuilt at most once per `n` × [`MIN_AGE_PER_PHOTO`], so a large board under a stream of
+//! changes costs a bounded share of a core; while one request rebuilds, the others keep
+//! serving the previous ranking.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ocean::records::{Index, Item, Key, Page, Query, Write};
+use ocean::{Records, Result};
+
+use super::photos::PhotoRecord;
+use crate::ids::PhotoId;
+use crate::leaderboard::{BoardEntry, Window};
+use crate::time::Timestamp;
+
+/// How long after its last build a board of one photo waits before it is rebuilt for a
+/// change: building reads and decodes each photo (a few microseconds each), so waiting 20 µs
+/// per photo keeps one board's rebuilds under about a fifth of a core; 300 photos wait 6 ms,
+/// a million 20 s.
+pub(crate) const MIN_AGE_PER_PHOTO: Duration = Duration::from_micros(20);
+
+/// Boards (and pools) kept at most; past this, those not built in the last minute are
+/// dropped.
+const MAX_BOARDS: usize = 4096;
+
+/// Which board: a category, at a place (`None`: everywhere), over a window.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct BoardKey {
+    pub(crate) category: String,
+    pub(crate) place_id: Option<String>,
+    pub(crate) window: Window,
+}
+
+/// A board ranked at one instant.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    /// The instant it was ranked at; later pages carry it in their cursors.
+    pub(crate) at: Timestamp,
+    /// The photo generation its build started at.
+    generation: u64,
+    /// The whole board, best first.
+    pub(crate) board: Vec<BoardEntry>,
+}
+
+/// The rankings of one board: the newest and the one before it (so a client paging through
+/// keeps its ranking across one rebuild), and whether a request is building a new one.
+#[derive(Debug, Default)]
+struct Slot {
+    current: Option<Arc<Snapshot>>,
+    previous: Option<Arc<Snapshot>>,
+    building: bool,
+}
+
+/// Which pool: an index partition (or, for the global pool, its category under
+/// [`store::GLOBAL_POOL`](super::store::GLOBAL_POOL)) and whether test photos count.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PoolKey {
+    pub(crate) index: Index,
+    pub(crate) partition: String,
+    pub(crate) include_test_photos: bool,
+}
+
+/// A pool's competing photos by id.
+pub(crate) type Pool = BTreeMap<PhotoId, PhotoRecord>;
+
+/// A pool as read at one instant, from the photo generation its read started at.
+#[derive(Debug)]
+struct KeptPool {
+    at: Timestamp,
+    generation: u64,
+    pool: Arc<Pool>,
+}
+
+/// The boards and pools of one [`Game`](super::Game) and the generation of its photo
+/// records.
+#[derive(Debug)]
+pub(crate) struct ReadCache {
+    fresh_for: Duration,
+    generation: AtomicU64,
+    slots: Mutex<HashMap<BoardKey, Slot>>,
+    pools: Mutex<HashMap<PoolKey, KeptPool>>,
+}
+
+/// What a request should do for its board.
+pub(crate) enum Lookup<'a> {
+    /// Serve this ranking.
+    Ready(Arc<Snapshot>),
+    /// Rank the board and hand the result to the ticket.
+    Build(Ticket<'a>),
+}
+
+/// The right (and duty) to store a new ranking of one board; dropping it unfinished (an
+/// error, a cancelled request) lets the next request build instead.
+pub(crate) struct Ticket<'a> {
+    cache: &'a ReadCache,
+    key: BoardKey,
+    generation: u64,
+    owns_flag: bool,
+}
+
+impl ReadCache {
+    /// An empty cache whose rankings count as fresh for `fresh_for` while no photo record
+    /// changes in this process (zero: rebuilt for every request but the throttled ones).
+    pub(crate) fn new(fresh_for: Duration) -> Self {
+        Self {
+            fresh_for,
+            generation: AtomicU64::new(0),
+            slots: Mutex::new(HashMap::new()),
+            pools: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The photo generation now: pass it to [`ReadCache::keep_pool`] with what is read
+    /// after this call.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The pool kept for `key`, if no photo changed since it was read and it is fresh at
+    /// `now`.
+    pub(crate) fn pool(&self, key: &PoolKey, now: Timestamp) -> Option<Arc<Pool>> {
+        let generation = self.generation();
+        let pools = self.pools.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = pools.get(key)?;
+        let fresh = kept.generation == generation && age(kept.at, now) < self.fresh_for;
+        fresh.then(|| Arc::clone(&kept.pool))
+    }
+
+    /// Keeps `pool`, read at `at` after [`ReadCache::generation`] returned `generation`,
+    /// unless a newer read is kept already; returns it shared.
+    pub(crate) fn keep_pool(
+        &self,
+        key: PoolKey,
+        generation: u64,
+        at: Timestamp,
+        pool: Pool,
+    ) -> Arc<Pool> {
+        let pool = Arc::new(pool);
+        let mut pools = self.pools.lock().unwrap_or_else(|e| e.into_inner());
+        if pools.len() > MAX_BOARDS {
+            let cutoff = at.millis() - 60_000;
+            pools.retain(|_, kept| kept.at.millis() >= cutoff);
+        }
+        let newer = pools
+            .get(&key)
+            .is_none_or(|kept| (kept.generation, kept.at) <= (generation, at));
+        if newer {
+            pools.insert(
+                key,
+                KeptPool {
+                    at,
+                    generation,
+                    pool: Arc::clone(&pool),
+                },
+            );
+        }
+        pool
+    }
+
+    /// Marks every ranking as out of date: a photo record changed.
+    pub(crate) fn photos_changed(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    fn slots(&self) -> MutexGuard<'_, HashMap<BoardKey, Slot>> {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The ranking a request at `now` should use for `key`: the one ranked at `ranked_at`
+    /// (a later page's cursor) while it is kept, else the current one while it is fresh
+    /// (or being rebuilt by another request), else a ticket to build one.
+    pub(crate) fn lookup(
+        &self,
+        key: &BoardKey,
+        now: Timestamp,
+        ranked_at: Option<Timestamp>,
+    ) -> Lookup<'_> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let mut slots = self.slots();
+        let slot = slots.entry(key.clone()).or_default();
+        if let Some(at) = ranked_at {
+            let kept = [&slot.current, &slot.previous]
+                .into_iter()
+                .flatten()
+                .find(|snapshot| snapshot.at == at);
+            if let Some(snapshot) = kept {
+                return Lookup::Ready(Arc::clone(snapshot));
+            }
+        }
+        if let Some(current) = &slot.current {
+            let age = age(current.at, now);
+            let throttle =
+                MIN_AGE_PER_PHOTO * u32::try_from(current.board.len()).unwrap_or(u32::MAX);
+            let fresh = current.generation == generation && age < self.fresh_for;
+            if fresh || age < throttle || slot.building {
+                return Lookup::Ready(Arc::clone(current));
+            }
+        }
+        let owns_flag = !slot.building;
+        slot.building = true;
+        Lookup::Build(Ticket {
+            cache: self,
+            key: key.clone(),
+            generation,
+            owns_flag,
+        })
+    }
+}
+
+/// How long before `now` `at` was (zero if after).
+fn age(at: Timestamp, now: Timestamp) -> Duration {
+    Duration::from_millis(u64::try_from(now.millis() - at.millis()).unwrap_or(0))
+}
+
+impl Ticket<'_> {
+    /// Stores `board`, ranked at `at` from records read after this ticket was issued, and
+    /// returns it; an older ranking than the stored one is returned without replacing it.
+    pub(crate) fn finish(mut self, at: Timestamp, board: Vec<BoardEntry>) -> Arc<Snapshot> {
+        let snapshot = Arc::new(Snapshot {
+            at,
+            generation: self.generation,
+            board,
+        });
+        let mut slots = self.cache.slots();
+        if slots.len() > MAX_BOARDS {
+            let cutoff = at.millis() - 60_000;
+            slots.retain(|_, slot| {
+                slot.building
+                    || slot
+                        .current
+                        .as_ref()
+                        .is_some_and(|s| s.at.millis() >= cutoff)
+            });
+        }
+        let slot = slots.entry(self.key.clone()).or_default();
+        if self.owns_flag {
+            slot.building = false;
+            self.owns_flag = false;
+        }
+        let newer = slot.current.as_ref().is_none_or(|current| {
+            (current.generation, current.at) <= (snapshot.generation, snapshot.at)
+        });
+        if newer {
+            slot.previous = slot.current.replace(Arc::clone(&snapshot));
+        }
+        snapshot
+    }
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        if self.owns_flag
+            && let Some(slot) = self.cache.slots().get_mut(&self.key)
+        {
+            slot.building = false;
+        }
+    }
+}
+
+/// The records port, telling `cache` whenever a write that reached the store touched a
+/// photo record, so boards follow this process's changes at once.
+#[derive(Debug)]
+pub(crate) struct WatchedRecords {
+    inner: Arc<dyn Records>,
+    cache: Arc<ReadCache>,
+}
+
+impl WatchedRecords {
+    pub(crate) fn new(inner: Arc<dyn Records>, cache: Arc<ReadCache>) -> Self {
+        Self { inner, cache }
+    }
+
+    /// Passes `result` on, bumping the generation first if `touched` a photo record; also
+    /// on failure, since a failed batch may have written some of its items.
+    fn after<T>(&self, touched: bool, result: Result<T>) -> Result<T> {
+        if touched {
+            self.cache.photos_changed();
+        }
+        result
+    }
+}
+
+/// Whether any of `writes` is to a photo record.
+fn touches_photos(writes: &[Write]) -> bool {
+    writes
+        .iter()
+        .any(|write| super::store::is_photo_key(write.key()))
+}
+
+#[async_trait]
+impl Records for WatchedRecords {
+    async fn get(&self, key: &Key) -> Result<Option<Item>> {
+        self.inner.get(key).await
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>> {
+        self.inner.get_many(keys).await
+    }
+
+    async fn query(&self, query: &Query) -> Result<Page> {
+        self.inner.query(query).await
+    }
+
+    async fn write(&self, write: Write) -> Result<()> {
+        let touched = super::store::is_photo_key(write.key());
+        self.after(touched, self.inner.write(write).await)
+    }
+
+    async fn commit(&self, writes: Vec<Write>) -> Result<()> {
+        let touched = touches_photos(&writes);
+        self.after(touched, self.inner.commit(writes).await)
+    }
+
+    async fn write_batch(&self, writes: Vec<Write>) -> Result<()> {
+        let touched = touches_photos(&writes);
+        self.after(touched, self.inner.write_batch(writes).await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> BoardKey {
+        BoardKey {
+            category: "cars".to_owned(),
+            place_id: None,
+            window: Window::AllTime,
+        }
+    }
+
+    fn board(n: u128) -> Vec<BoardEntry> {
+        (1..=n)
+            .map(|id| BoardEntry {
+                photo_id: PhotoId::from_u128(id),
+                score: 1500.0,
+                rd: 350.0,
+                games: 0,
+                provisional: true,
+                rank_key: 800.0,
+            })
+            .collect()
+    }
+
+    fn at(millis: i64) -> Timestamp {
+        Timestamp::from_millis(millis)
+    }
+
+    /// Builds through `cache` at `now` if it asks for a build; the snapshot's instant.
+    fn serve(cache: &ReadCache, now: i64, ranked_at: Option<i64>) -> (i64, bool) {
+        match cache.lookup(&key(), at(now), ranked_at.map(at)) {
+            Lookup::Ready(snapshot) => (snapshot.at.millis(), false),
+            Lookup::Build(ticket) => (ticket.finish(at(now), board(3)).at.millis(), true),
+        }
+    }
+
+    #[test]
+    fn a_ranking_is_reused_while_fresh_and_unchanged() {
+        let cache = ReadCache::new(Duration::from_secs(1));
+        assert_eq!(serve(&cache, 1_000, None), (1_000, true));
+        assert_eq!(serve(&cache, 1_999, None), (1_000, false));
+        assert_eq!(serve(&cache, 2_000, None), (2_000, true));
+    }
+
+    #[test]
+    fn a_photo_change_rebuilds_once_the_throttle_has_passed() {
+        let cache = ReadCache::new(Duration::from_secs(60));
+        serve(&cache, 1_000, None);
+        cache.photos_changed();
+        // Three photos: 60 µs, so the same millisecond still serves the old ranking.
+        assert_eq!(serve(&cache, 1_000, None), (1_000, false));
+        assert_eq!(serve(&cache, 1_001, None), (1_001, true));
+        assert_eq!(serve(&cache, 1_002, None), (1_001, false));
+    }
+
+    #[test]
+    fn while_one_request_builds_the_others_serve_the_old_ranking() {
+        let cache = ReadCache::new(Duration::ZERO);
+        serve(&cache, 1_000, None);
+        let Lookup::Build(ticket) = cache.lookup(&key(), at(5_000), None) else {
+            panic!("a stale ranking must be rebuilt");
+        };
+        assert_eq!(serve(&cache, 5_001, None), (1_000, false));
+        drop(ticket);
+        // The abandoned build frees the slot: the next request builds.
+        assert_eq!(serve(&cache, 5_002, None), (5_002, true));
+    }
+
+    #[test]
+    fn later_pages_keep_their_ranking_across_one_rebuild() {
+        let cache = ReadCache::new(Duration::ZERO);
+        serve(&cache, 1_000, None);
+        serve(&cache, 2_000, None);
+        assert_eq!(serve(&cache, 2_500, Some(1_000)), (1_000, false));
+        serve(&cache, 3_000, None);
+        // Two rebuilds later the first ranking is gone: the page comes from the current one.
+        assert_eq!(serve(&cache, 3_000, Some(1_000)), (3_000, false));
+    }
+
+    #[test]
+    fn a_pool_is_kept_until_a_photo_changes_or_it_grows_old() {
+        let cache = ReadCache::new(Duration::from_secs(1));
+        let key = PoolKey {
+            index: Index::new(1).expect("index 1 exists"),
+            partition: "cars#1".to_owned(),
+            include_test_photos: false,
+        };
+        assert!(cache.pool(&key, at(1_000)).is_none());
+        let generation = cache.generation();
+        cache.keep_pool(key.clone(), generation, at(1_000), Pool::new());
+        assert!(cache.pool(&key, at(1_999)).is_some());
+        assert!(cache.pool(&key, at(2_000)).is_none());
+        cache.photos_changed();
+        assert!(cache.pool(&key, at(1_500)).is_none());
+        // A read that started before the change is not kept over a newer one.
+        let stale = generation;
+        cache.keep_pool(key.clone(), cache.generation(), at(1_500), Pool::new());
+        cache.keep_pool(key.clone(), stale, at(1_600), Pool::new());
+        assert!(cache.pool(&key, at(1_700)).is_some());
+    }
+
+    #[test]
+    fn an_older_build_never_replaces_a_newer_ranking() {
+        let cache = ReadCache::new(Duration::ZERO);
+        let Lookup::Build(slow) = cache.lookup(&key(), at(1_000), None) else {
+            panic!("an empty cache builds");
+        };
+        let Lookup::Build(fast) = cache.lookup(&key(), at(1_001), None) else {
+            panic!("no ranking to serve yet: a second build");
+        };
+        cache.photos_changed();
+        let Lookup::Build(newest) = cache.lookup(&key(), at(1_002), None) else {
+            panic!("no ranking to serve yet: a third build");
+        };
+        newest.finish(at(1_002), board(3));
+        fast.finish(at(1_001), board(3));
+        slow.finish(at(1_000), board(3));
+        assert_eq!(serve(&cache, 1_002, Some(1_002)), (1_002, false));
+    }
+}
