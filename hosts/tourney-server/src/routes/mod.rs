@@ -24,6 +24,7 @@ mod share;
 mod social;
 mod tags;
 mod users;
+mod web;
 
 use utoipa::OpenApi;
 use warp::Filter;
@@ -205,6 +206,8 @@ pub(crate) fn all(state: AppState) -> BoxedFilter<(Response,)> {
         .or(media::routes(state))
         .unify()
         .or(docs::routes())
+        .unify()
+        .or(web::routes())
         .unify()
         .boxed()
 }

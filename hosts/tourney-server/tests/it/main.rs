@@ -27,3 +27,4 @@ mod tags;
 mod tournaments;
 mod trending;
 mod uploads;
+mod web;
