@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use futures_util::{StreamExt as _, TryStreamExt as _};
-use ocean::records::{Item, Key, MAX_COMMIT_WRITES, Query, Write};
+use ocean::records::{Condition, Item, Key, MAX_COMMIT_WRITES, Query, Write};
 use ocean::stream::{Position, StreamRecord};
 use serde::{Deserialize, Serialize};
 
@@ -141,7 +141,7 @@ impl Game {
         let (votes, events, n_skipped) = self.fresh_votes(&records, &start).await?;
         on_phase("fresh");
         let (n_photos, mut wins_and_markers) = self
-            .apply_period(&votes, &events, &start, plan, &mut on_phase)
+            .apply_period(&votes, &events, &start, &next, plan, &mut on_phase)
             .await?;
 
         // Wins and markers are unconditional puts of values fixed by the period, so one
@@ -310,6 +310,7 @@ impl Game {
         votes: &[Vote],
         events: &[VoteEvent],
         period: &str,
+        next: &Position,
         plan: PeriodPlan,
         on_phase: &mut (impl FnMut(&'static str) + Send),
     ) -> Result<(usize, Vec<Write>), ServiceError> {
@@ -391,14 +392,14 @@ impl Game {
         // all or nothing, and a re-run after a partial failure starts from `before_period`).
         photo_writes.sort_unstable_by(|a, b| a.key().cmp(b.key()));
         let records = self.ports.records.as_ref();
-        futures_util::stream::iter(chunks(photo_writes))
+        futures_util::stream::iter(period_chunks(photo_writes, next))
             .map(|chunk| records.commit(chunk))
             .buffer_unordered(COMMITS_IN_FLIGHT)
             .try_collect::<()>()
             .await
             .map_err(another_worker)?;
         on_phase("photos");
-        self.apply_owner_counts(&owner_deltas, period).await?;
+        self.apply_owner_counts(&owner_deltas, period, next).await?;
         on_phase("owners");
 
         let mut wins = Vec::with_capacity(playable.len());
@@ -420,6 +421,7 @@ impl Game {
         &self,
         deltas: &BTreeMap<String, (u64, u64)>,
         period: &str,
+        next: &Position,
     ) -> Result<(), ServiceError> {
         let keys: Vec<Key> = deltas.keys().map(|owner| stats_key(owner)).collect();
         let stored = self.ports.records.get_many(&keys).await?;
@@ -440,7 +442,7 @@ impl Game {
             stats.before_period = start;
             writes.push(store::put(key, &stats, version)?);
         }
-        for chunk in chunks(writes) {
+        for chunk in period_chunks(writes, next) {
             self.ports
                 .records
                 .commit(chunk)
@@ -454,6 +456,25 @@ impl Game {
 /// Photo commits of one period sent at once: enough for a backend to group them, few enough
 /// to stay under a provisioned table's burst.
 const COMMITS_IN_FLIGHT: usize = 16;
+
+/// A period's conditional writes in commits that each also check that the next period
+/// (starting at `next`) has not begun. A worker that fell behind (another finished this
+/// period and started the next, which may have rewritten these photos) then fails instead
+/// of applying this period again on top of the next one's values.
+fn period_chunks(writes: Vec<Write>, next: &Position) -> Vec<Vec<Write>> {
+    let guard = Write::Check {
+        key: store::period_key(&next.0),
+        condition: Condition::Absent,
+    };
+    let mut chunks = Vec::with_capacity(writes.len().div_ceil(MAX_COMMIT_WRITES - 1));
+    let mut writes = writes.into_iter().peekable();
+    while writes.peek().is_some() {
+        let mut chunk: Vec<Write> = writes.by_ref().take(MAX_COMMIT_WRITES - 1).collect();
+        chunk.push(guard.clone());
+        chunks.push(chunk);
+    }
+    chunks
+}
 
 /// Writes in commits of at most [`MAX_COMMIT_WRITES`].
 pub(super) fn chunks(writes: Vec<Write>) -> Vec<Vec<Write>> {

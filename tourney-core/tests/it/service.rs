@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use ocean::media::ObjectKey;
 use ocean::places::Place;
+use ocean::records::{Item, Key, Page, Query, Write};
 use ocean::{Places, Records, Stream};
 use ocean_conformance::faulty::{FaultMode, FaultPlan, Faulty};
 use ocean_embedded::{
@@ -852,4 +853,81 @@ async fn admins_are_created_named_in_one_step_and_roles_can_be_granted() {
     game.set_role(player, Role::Admin).await.unwrap();
     game.set_role(player, Role::Admin).await.unwrap();
     assert_eq!(game.user(player).await.unwrap().role, Role::Admin);
+}
+
+/// Records that, the first time photos are read, first let another worker score every
+/// period: the reader then holds a period that the other finished and moved past.
+#[derive(Debug)]
+struct OvertakenAtLoad {
+    inner: Arc<dyn Records>,
+    overtaker: tokio::sync::Mutex<Option<Game>>,
+}
+
+#[async_trait::async_trait]
+impl Records for OvertakenAtLoad {
+    async fn get(&self, key: &Key) -> ocean::Result<Option<Item>> {
+        self.inner.get(key).await
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> ocean::Result<Vec<Option<Item>>> {
+        if keys.iter().any(|key| key.sort == "photo")
+            && let Some(overtaker) = self.overtaker.lock().await.take()
+        {
+            assert!(score_until_idle(&overtaker, at(50)).await > 0);
+        }
+        self.inner.get_many(keys).await
+    }
+
+    async fn query(&self, query: &Query) -> ocean::Result<Page> {
+        self.inner.query(query).await
+    }
+
+    async fn write(&self, write: Write) -> ocean::Result<()> {
+        self.inner.write(write).await
+    }
+
+    async fn commit(&self, writes: Vec<Write>) -> ocean::Result<()> {
+        self.inner.commit(writes).await
+    }
+
+    async fn write_batch(&self, writes: Vec<Write>) -> ocean::Result<()> {
+        self.inner.write_batch(writes).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_overtaken_mid_period_does_not_apply_it_again() {
+    let clean_dir = tempfile::tempdir().unwrap();
+    let (clean, photos, _) = scored_in_small_periods(clean_dir.path()).await;
+    let expected = ratings(&clean, &photos).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (game, _, photos) = scenario(dir.path()).await;
+    let small = GameConfig {
+        max_votes_per_period: 3,
+        ..config()
+    };
+    let overtaker = Game::new(game.ports().clone(), small.clone());
+    let records: Arc<dyn Records> = Arc::new(OvertakenAtLoad {
+        inner: Arc::clone(&game.ports().records),
+        overtaker: tokio::sync::Mutex::new(Some(overtaker)),
+    });
+    let behind = Game::new(
+        GamePorts {
+            records,
+            ..game.ports().clone()
+        },
+        small,
+    );
+    // It read its period's votes, then found the photos already past that period (the
+    // other worker scored it and the ones after): it must fail, not apply it again.
+    let late = behind.score_period(at(50)).await;
+    assert!(
+        matches!(late, Err(ServiceError::Conflict { .. })),
+        "{late:?}"
+    );
+    assert_eq!(score_until_idle(&behind, at(50)).await, 0, "nothing left");
+    assert_eq!(ratings(&game, &photos).await, expected);
+    let replay = game.rescore(RescoreMode::Check, |_| {}).await.unwrap();
+    assert_eq!(replay.differing, []);
 }
