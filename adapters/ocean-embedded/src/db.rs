@@ -31,10 +31,10 @@ impl Db {
     /// Opens (creating if needed) the database at `path` and runs `schema` (idempotent SQL,
     /// `CREATE TABLE IF NOT EXISTS ...`) on it. Blocking: call it before serving.
     pub(crate) fn open(path: &Path, schema: &str) -> Result<Arc<Db>> {
-        let writer = connect(path)?;
+        let writer = connect(path, WRITER_CACHE_KIB)?;
         writer.execute_batch(schema).map_err(from_sqlite)?;
         let readers = (0..READERS)
-            .map(|_| connect(path))
+            .map(|_| connect(path, READER_CACHE_KIB))
             .collect::<Result<Vec<_>>>()?;
         Ok(Arc::new(Db {
             writer: Mutex::new(writer),
@@ -128,26 +128,33 @@ impl Drop for Reader<'_> {
     }
 }
 
+/// Pages (KiB, as SQLite's negative `cache_size`) the writer connection may cache: a
+/// scoring period rewrites thousands of photos, and every page it re-reads from its own
+/// cache is a `pread` saved.
+const WRITER_CACHE_KIB: i64 = 32 * 1024;
+/// Pages (KiB) each reader connection may cache: reads are short, and the OS page cache
+/// backs them; small, so the server's memory stays small.
+const READER_CACHE_KIB: i64 = 2 * 1024;
+
 /// A connection in WAL mode. `synchronous = NORMAL` keeps every committed transaction through
 /// a process crash (the WAL is written before commit returns); only an OS crash or power loss
-/// can drop the last transactions. Each connection may cache up to 64 MiB of pages (grown
-/// only as used), reads the file through a 256 MiB memory map instead of a copy per page,
-/// and checkpoints the WAL every 10,000 pages instead of 1,000 (fewer fsyncs under bulk
-/// writes such as a scoring period).
-fn connect(path: &Path) -> Result<Connection> {
+/// can drop the last transactions. The page cache is `cache_kib` (grown only as used); the
+/// WAL is checkpointed every 10,000 pages instead of 1,000 (fewer fsyncs under bulk writes
+/// such as a scoring period). No memory map: each connection's map of the file would count
+/// in the process's resident memory.
+fn connect(path: &Path, cache_kib: i64) -> Result<Connection> {
     let connection = Connection::open(path).map_err(from_sqlite)?;
     connection
         .busy_timeout(Duration::from_secs(10))
         .map_err(from_sqlite)?;
     connection
-        .execute_batch(
+        .execute_batch(&format!(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
-             PRAGMA cache_size = -65536;
-             PRAGMA mmap_size = 268435456;
-             PRAGMA wal_autocheckpoint = 10000;",
-        )
+             PRAGMA cache_size = -{cache_kib};
+             PRAGMA wal_autocheckpoint = 10000;"
+        ))
         .map_err(from_sqlite)?;
     Ok(connection)
 }

@@ -57,9 +57,14 @@ impl UploadListener for GameUploads {
 }
 
 /// What every handler shares: the ports, the settings, and the server's own bookkeeping.
-/// Cheap to clone (all `Arc`s).
+/// One `Arc`, so the clone each route filter makes per request is one counter increment;
+/// the parts are read through `Deref` (`state.game`, `state.ports`...).
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<StateParts>);
+
+/// The parts of an [`AppState`].
+#[derive(Debug, Clone)]
+pub struct StateParts {
     /// Every storage port.
     pub ports: Ports,
     /// The settings the server started with.
@@ -74,6 +79,14 @@ pub struct AppState {
     pub game: Game,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = StateParts;
+
+    fn deref(&self) -> &StateParts {
+        &self.0
+    }
+}
+
 impl AppState {
     /// The state for `ports` opened from `settings`, with fresh metrics, the game built from
     /// the settings, and uploads handed to the game (which queues their processing).
@@ -81,21 +94,28 @@ impl AppState {
     pub fn new(ports: Ports, settings: Arc<AppSettings>) -> anyhow::Result<Self> {
         let game = tourney_wiring::game(&ports, &settings)?;
         let uploads: Arc<dyn UploadListener> = Arc::new(GameUploads(game.clone()));
-        Ok(Self {
+        Ok(Self(Arc::new(StateParts {
             ports,
             settings,
             started_at: Instant::now(),
             metrics: Arc::new(Metrics::new(routes::SERVED_ROUTES)),
             upload_listener: Some(uploads),
             game,
-        })
+        })))
     }
 
     /// This state with `listener` told about every stored upload.
     #[must_use]
-    pub fn with_upload_listener(mut self, listener: Arc<dyn UploadListener>) -> Self {
-        self.upload_listener = Some(listener);
-        self
+    pub fn with_upload_listener(self, listener: Arc<dyn UploadListener>) -> Self {
+        self.modified(|parts| parts.upload_listener = Some(listener))
+    }
+
+    /// This state with its parts changed by `change` (a host or a test swapping a port).
+    #[must_use]
+    pub fn modified(self, change: impl FnOnce(&mut StateParts)) -> Self {
+        let mut parts = Arc::unwrap_or_clone(self.0);
+        change(&mut parts);
+        Self(Arc::new(parts))
     }
 }
 

@@ -155,6 +155,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// Most threads tokio's blocking pool may start in `serve`.
+const MAX_BLOCKING_THREADS: usize = 64;
+
 /// `serve`: settings, listener, ports, then the server until a shutdown signal.
 fn serve(mut settings: AppSettings, args: &ServeArgs) -> anyhow::Result<()> {
     let listen =
@@ -170,6 +173,10 @@ fn serve(mut settings: AppSettings, args: &ServeArgs) -> anyhow::Result<()> {
     point_default_media_url_at(&mut settings, listen, address);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Blocking work is SQLite calls (a few readers and one writer per database, each
+        // waiting its turn without a thread) and media jobs: 64 threads are plenty, and each
+        // idle one would keep its stack and malloc arena.
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {

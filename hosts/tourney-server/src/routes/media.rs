@@ -29,14 +29,14 @@ const SIGNED_CACHE_CONTROL: &str = "private, max-age=300";
 /// This group's routes; with another media backend, none (every request is rejected as
 /// not found).
 pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let Some(media) = state.ports.embedded_media else {
+    let Some(media) = state.ports.embedded_media.clone() else {
         return warp::any()
             .and_then(|| async { Err::<Response, _>(warp::reject::not_found()) })
             .boxed();
     };
     let upload_limit_bytes = state.settings.app.max_upload_bytes;
     let upload_media = Arc::clone(&media);
-    let listener = state.upload_listener;
+    let listener = state.upload_listener.clone();
     let upload = warp::path!("media" / "upload" / ..)
         .and(warp::put())
         .and(warp::path::full())

@@ -26,6 +26,8 @@ mod tags;
 mod users;
 mod web;
 
+use std::sync::LazyLock;
+
 use utoipa::OpenApi;
 use warp::Filter;
 use warp::filters::BoxedFilter;
@@ -263,28 +265,44 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 struct ApiDoc;
 
 /// The listed route serving `method` and `path`: one with both matching, else one with the
-/// path matching (a 405), else `None`.
+/// path matching (a 405), else `None`. Runs for every request (metrics, the log line): the
+/// path is split once and compared with templates split once per process.
 pub fn route_of(method: &str, path: &str) -> Option<&'static ServedRoute> {
-    let path_matches = |route: &&ServedRoute| template_matches(route, path);
-    SERVED_ROUTES
-        .iter()
-        .filter(path_matches)
-        .find(|route| route.method.eq_ignore_ascii_case(method))
-        .or_else(|| SERVED_ROUTES.iter().find(path_matches))
+    static TEMPLATES: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
+        SERVED_ROUTES
+            .iter()
+            .map(|route| route.path.trim_start_matches('/').split('/').collect())
+            .collect()
+    });
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let mut path_match = None;
+    for (route, template) in SERVED_ROUTES.iter().zip(TEMPLATES.iter()) {
+        if template_fits(route, template, &segments) {
+            if route.method.eq_ignore_ascii_case(method) {
+                return Some(route);
+            }
+            path_match.get_or_insert(route);
+        }
+    }
+    path_match
 }
 
 /// Whether `path` fits `route`'s template.
 fn template_matches(route: &ServedRoute, path: &str) -> bool {
-    let mut template_segments = route.path.trim_start_matches('/').split('/').peekable();
-    let mut path_segments = path.trim_start_matches('/').split('/');
-    while let Some(template_segment) = template_segments.next() {
+    let template: Vec<&str> = route.path.trim_start_matches('/').split('/').collect();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    template_fits(route, &template, &segments)
+}
+
+/// Whether the path `segments` fit `route`'s `template` segments.
+fn template_fits(route: &ServedRoute, template: &[&str], segments: &[&str]) -> bool {
+    for (n, template_segment) in template.iter().enumerate() {
         let is_param = template_segment.starts_with('{') && template_segment.ends_with('}');
-        let is_last = template_segments.peek().is_none();
-        if is_param && is_last && route.tail {
-            let rest: Vec<&str> = path_segments.by_ref().collect();
+        if is_param && n + 1 == template.len() && route.tail {
+            let rest = segments.get(n..).unwrap_or_default();
             return !rest.is_empty() && rest.iter().all(|segment| !segment.is_empty());
         }
-        let Some(path_segment) = path_segments.next() else {
+        let Some(path_segment) = segments.get(n) else {
             return false;
         };
         let fits = if is_param {
@@ -296,7 +314,7 @@ fn template_matches(route: &ServedRoute, path: &str) -> bool {
             return false;
         }
     }
-    path_segments.next().is_none()
+    segments.len() == template.len()
 }
 
 #[cfg(test)]

@@ -67,18 +67,19 @@ async fn server_errors_and_failed_worker_steps_become_sentry_events_without_toke
     let plan = Arc::clone(&records_down);
     let server = TestServer::start_with(
         |_| {},
-        move |mut state| {
-            let records: Arc<dyn ocean::Records> =
-                Arc::new(Faulty::new(Arc::clone(&state.ports.records), plan));
-            state.ports.records = Arc::clone(&records);
-            state.game = tourney_core::service::Game::new(
-                tourney_core::service::GamePorts {
-                    records,
-                    ..state.game.ports().clone()
-                },
-                state.game.config().clone(),
-            );
-            state
+        move |state| {
+            state.modified(|state| {
+                let records: Arc<dyn ocean::Records> =
+                    Arc::new(Faulty::new(Arc::clone(&state.ports.records), plan));
+                state.ports.records = Arc::clone(&records);
+                state.game = tourney_core::service::Game::new(
+                    tourney_core::service::GamePorts {
+                        records,
+                        ..state.game.ports().clone()
+                    },
+                    state.game.config().clone(),
+                );
+            })
         },
     )
     .await;

@@ -135,17 +135,18 @@ async fn a_down_location_or_search_database_is_reported_and_the_rest_answers() {
     use ocean_conformance::faulty::{FaultMode, FaultPlan, Faulty};
     let server = TestServer::start_with(
         |_| {},
-        |mut state| {
-            let down = FaultPlan::fail_after(0, FaultMode::Refuse);
-            state.ports.places = std::sync::Arc::new(Faulty::new(
-                std::sync::Arc::clone(&state.ports.places),
-                std::sync::Arc::clone(&down),
-            ));
-            state.ports.search = std::sync::Arc::new(Faulty::new(
-                std::sync::Arc::clone(&state.ports.search),
-                down,
-            ));
-            state
+        |state| {
+            state.modified(|state| {
+                let down = FaultPlan::fail_after(0, FaultMode::Refuse);
+                state.ports.places = std::sync::Arc::new(Faulty::new(
+                    std::sync::Arc::clone(&state.ports.places),
+                    std::sync::Arc::clone(&down),
+                ));
+                state.ports.search = std::sync::Arc::new(Faulty::new(
+                    std::sync::Arc::clone(&state.ports.search),
+                    down,
+                ));
+            })
         },
     )
     .await;
