@@ -45,9 +45,10 @@ const BOARD_READ_PAGE: u32 = 1000;
 
 impl Game {
     /// One page of a board at `now`. The board is ranked once and kept (see
-    /// `read_cache`): a page renders from the kept ranking, and later pages (with a
-    /// cursor) use the ranking the first page came from while it is kept, so ratings aging
-    /// between requests cannot repeat or skip an entry. An unknown category or a bad cursor
+    /// `read_cache`), and so is each page rendered from it (its photos, comment counts and
+    /// owner names as they were at its first request); later pages (with a cursor) use the
+    /// ranking the first page came from while it is kept, so ratings aging between
+    /// requests cannot repeat or skip an entry. An unknown category or a bad cursor
     /// is [`ServiceError::Invalid`].
     pub async fn board(
         &self,
@@ -69,6 +70,10 @@ impl Game {
                 ticket.finish(now, self.rank(&records, key.window, now)?)
             }
         };
+        let page_key = (query.cursor, query.count.get());
+        if let Some(view) = snapshot.page(&page_key) {
+            return Ok(view);
+        }
         let page = page(&snapshot.board, cursor.as_ref(), query.count);
         let first_rank = first_rank(&snapshot.board, &page);
         let ids: Vec<String> = page
@@ -85,8 +90,11 @@ impl Game {
                 records.push(record);
             }
         }
-        self.render_page(&records, page, first_rank, snapshot.at)
-            .await
+        let view = self
+            .render_page(&records, page, first_rank, snapshot.at)
+            .await?;
+        snapshot.keep_page(page_key, &view);
+        Ok(view)
     }
 
     /// The competing photos of `key`'s board at `now`, oldest first.

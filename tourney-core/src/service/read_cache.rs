@@ -21,6 +21,7 @@ use async_trait::async_trait;
 use ocean::records::{Index, Item, Key, Page, Query, Write};
 use ocean::{Records, Result};
 
+use super::boards::BoardView;
 use super::photos::PhotoRecord;
 use crate::ids::PhotoId;
 use crate::leaderboard::{BoardEntry, Window};
@@ -44,7 +45,7 @@ pub(crate) struct BoardKey {
     pub(crate) window: Window,
 }
 
-/// A board ranked at one instant.
+/// A board ranked at one instant, and the pages rendered from it so far.
 #[derive(Debug)]
 pub(crate) struct Snapshot {
     /// The instant it was ranked at; later pages carry it in their cursors.
@@ -53,6 +54,30 @@ pub(crate) struct Snapshot {
     generation: u64,
     /// The whole board, best first.
     pub(crate) board: Vec<BoardEntry>,
+    /// Rendered pages by (cursor, page size): a page's photos, comment counts and owner
+    /// names are read once per ranking, not once per request.
+    pages: Mutex<HashMap<(Option<String>, u32), BoardView>>,
+}
+
+/// Rendered pages kept per ranking at most (the first pages are the ones asked for most;
+/// past this the kept pages are dropped and rendering starts over).
+const MAX_PAGES_PER_RANKING: usize = 256;
+
+impl Snapshot {
+    /// The page rendered for `key` from this ranking, if kept.
+    pub(crate) fn page(&self, key: &(Option<String>, u32)) -> Option<BoardView> {
+        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        pages.get(key).cloned()
+    }
+
+    /// Keeps `view`, rendered for `key` from this ranking.
+    pub(crate) fn keep_page(&self, key: (Option<String>, u32), view: &BoardView) {
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        if pages.len() >= MAX_PAGES_PER_RANKING {
+            pages.clear();
+        }
+        pages.insert(key, view.clone());
+    }
 }
 
 /// The rankings of one board: the newest and the one before it (so a client paging through
@@ -233,6 +258,7 @@ impl Ticket<'_> {
             at,
             generation: self.generation,
             board,
+            pages: Mutex::new(HashMap::new()),
         });
         let mut slots = self.cache.slots();
         if slots.len() > MAX_BOARDS {
