@@ -3,6 +3,7 @@
 //! [`baselines`], the other Glicko-2 crates driven the way their users would.
 
 pub mod baselines;
+pub mod embedded_game;
 
 use glicko2::{PairGame, Rating};
 use rand::rngs::SmallRng;

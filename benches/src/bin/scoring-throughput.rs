@@ -19,20 +19,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use ocean::places::Place;
-use ocean::records::{Index, Item, Key};
+use benches::embedded_game::{Seeding, game_in, seed_photos};
+use ocean::Stream;
 use ocean::stream::NewRecord;
-use ocean::{Records, Stream};
-use ocean_embedded::{
-    EmbeddedMedia, EmbeddedNotifications, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords,
-    EmbeddedSearch, EmbeddedStream, MediaOptions, PlacesOptions, QueueOptions,
-};
+use ocean_embedded::{EmbeddedRecords, EmbeddedStream};
 use rand::rngs::SmallRng;
 use rand::{RngExt as _, SeedableRng};
-use tourney_core::service::{
-    Game, GameConfig, GamePorts, NewPhoto, NewUser, ProcessedMedia, VOTES_STREAM,
-};
-use tourney_core::{MediaType, PhotoId, Timestamp, UserId};
+use tourney_core::service::{GameConfig, VOTES_STREAM};
+use tourney_core::{PhotoId, Timestamp, UserId};
 
 const HELP: &str = "\
 scoring-throughput: votes scored per second by one rating period on the embedded backend
@@ -47,9 +41,6 @@ USAGE: scoring-throughput [--votes N] [--photos M] [--photos-per-owner K] [--run
 
 Seeding (photos written through the records port, votes appended to the stream) is not
 timed. Each run prints the period's time, votes/s and the split of Game::score_period.";
-
-/// Photos per write batch and votes per append while seeding.
-const SEED_BATCH: usize = 5_000;
 
 /// Most records one stream append takes.
 const APPEND_BATCH: usize = ocean::stream::MAX_APPEND_RECORDS;
@@ -111,7 +102,13 @@ async fn main() -> Result<()> {
     let now = Timestamp::from_millis(1_800_000_000_000);
 
     let seed_started = Instant::now();
-    let photo_ids = seed_photos(&game, records.as_ref(), &options, now, &mut rng).await?;
+    let seeding = Seeding {
+        photos: options.photos,
+        photos_per_owner: options.photos_per_owner,
+        posted_over: Duration::ZERO,
+        random_ratings: false,
+    };
+    let photo_ids = seed_photos(&game, records.as_ref(), &seeding, now, &mut rng).await?;
     let seeded_photos = seed_started.elapsed();
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -159,90 +156,6 @@ fn millis(duration: Duration) -> String {
     format!("{:.1}ms", duration.as_secs_f64() * 1e3)
 }
 
-/// Makes one photo through the use cases, then `options.photos - 1` copies of its item
-/// through the records port, and returns every photo's id.
-async fn seed_photos(
-    game: &Game,
-    records: &EmbeddedRecords,
-    options: &Options,
-    now: Timestamp,
-    rng: &mut SmallRng,
-) -> Result<Vec<PhotoId>> {
-    let (owner, _) = game.create_user(NewUser::default(), now, rng).await?;
-    let new_photo = NewPhoto {
-        category: None,
-        media_type: MediaType::Photo,
-        content_type: "image/jpeg".to_owned(),
-        enter_in_tournament: true,
-        set_as_profile_photo: false,
-        location: None,
-        is_test: false,
-        tags: Vec::new(),
-    };
-    let created = game.create_photo(owner, new_photo, now, rng).await?;
-    let ready = ProcessedMedia::Ready {
-        content_hash: "hash-template".to_owned(),
-        renditions: Vec::new(),
-    };
-    let template_id = created.photo_id;
-    game.finish_processing(&template_id.to_string(), ready)
-        .await?;
-    let template = records
-        .get(&photo_key(&template_id.to_string()))
-        .await?
-        .context("the template photo is stored")?;
-    let body: serde_json::Value = serde_json::from_slice(&template.body)?;
-    let category = body["category"]
-        .as_str()
-        .context("a photo has a category")?
-        .to_owned();
-    let created_at = body["created_at"]
-        .as_i64()
-        .context("a photo has created_at")?;
-    let [_, local, regional, _] = &template.index_keys;
-    let (Some(local), Some(regional)) = (local, regional) else {
-        bail!("the template photo is in its pools");
-    };
-
-    let mut photo_ids = vec![template_id];
-    let mut batch = Vec::with_capacity(SEED_BATCH);
-    let mut owner = UserId::generate(now, rng).to_string();
-    for n in 1..options.photos {
-        if n % options.photos_per_owner == 0 {
-            owner = UserId::generate(now, rng).to_string();
-        }
-        let photo_id = PhotoId::generate(now, rng);
-        let id = photo_id.to_string();
-        let mut body = body.clone();
-        body["id"] = id.clone().into();
-        body["owner"] = owner.clone().into();
-        body["content_hash"] = format!("hash-{n}").into();
-        let posted = format!("{:015}#{id}", created_at.max(0));
-        // The global pool's shard is a hash of the id in the game; any of its 8 shards
-        // costs the same here, and scoring rewrites the item with the game's own keys.
-        let item = Item::new(photo_key(&id), 1, serde_json::to_vec(&body)?)
-            .with_index_key(index(0), Key::new(format!("o#{owner}"), posted.clone()))
-            .with_index_key(index(1), Key::new(local.partition.clone(), posted.clone()))
-            .with_index_key(
-                index(2),
-                Key::new(regional.partition.clone(), posted.clone()),
-            )
-            .with_index_key(
-                index(3),
-                Key::new(format!("pool#{category}#{}", n % 8), posted),
-            );
-        batch.push(ocean::records::Write::put(item));
-        photo_ids.push(photo_id);
-        if batch.len() == SEED_BATCH {
-            records.write_batch(std::mem::take(&mut batch)).await?;
-        }
-    }
-    if !batch.is_empty() {
-        records.write_batch(batch).await?;
-    }
-    Ok(photo_ids)
-}
-
 /// Appends `n_votes` votes between random pairs of `photo_ids`, as `Game::vote` does.
 async fn append_votes(
     stream: &EmbeddedStream,
@@ -280,53 +193,4 @@ async fn append_votes(
         stream.append(VOTES_STREAM, batch).await?;
     }
     Ok(())
-}
-
-fn photo_key(photo_id: &str) -> Key {
-    Key::new(format!("p#{photo_id}"), "photo")
-}
-
-fn index(n: u8) -> Index {
-    Index::new(n).expect("indexes 0 to 3 exist")
-}
-
-async fn game_in(
-    dir: &std::path::Path,
-    records: &Arc<EmbeddedRecords>,
-    stream: &Arc<EmbeddedStream>,
-    config: GameConfig,
-) -> Result<Game> {
-    let places = EmbeddedPlaces::open(
-        dir,
-        PlacesOptions {
-            load_default_dataset: false,
-        },
-    )?;
-    let la = Place {
-        id: "la".to_owned(),
-        name: "Los Angeles".to_owned(),
-        region: "CA".to_owned(),
-        country: "us".to_owned(),
-        lat: 34.05,
-        lon: -118.24,
-        population: None,
-    };
-    ocean::Places::load(&places, vec![la]).await?;
-    let ports = GamePorts {
-        records: Arc::clone(records) as Arc<dyn Records>,
-        media: Arc::new(EmbeddedMedia::open(
-            dir,
-            MediaOptions {
-                public_url: "http://127.0.0.1:8080".to_owned(),
-                signing_key: None,
-            },
-        )?),
-        stream: Arc::clone(stream) as Arc<dyn Stream>,
-        queue: Arc::new(EmbeddedQueue::open(dir, QueueOptions { max_receives: 5 })?),
-        places: Arc::new(places),
-        search: Arc::new(EmbeddedSearch::open(dir)?),
-        notifications: Arc::new(EmbeddedNotifications::open(dir)?),
-        identity: None,
-    };
-    Ok(Game::new(ports, config))
 }

@@ -27,11 +27,11 @@ use crate::ids::PhotoId;
 use crate::leaderboard::{BoardEntry, Window};
 use crate::time::Timestamp;
 
-/// How long after its last build a board of one photo waits before it is rebuilt for a
-/// change: building reads and decodes each photo (a few microseconds each), so waiting 20 µs
-/// per photo keeps one board's rebuilds under about a fifth of a core; 300 photos wait 6 ms,
-/// a million 20 s.
-pub(crate) const MIN_AGE_PER_PHOTO: Duration = Duration::from_micros(20);
+/// How long after its last build a board of one photo waits before it is rebuilt: building
+/// reads and decodes each photo of the window (about 50 µs each on the 2-core development
+/// machine, see BENCHMARKS.md), so waiting 100 µs per photo keeps one board's rebuilds under
+/// about half a core; 300 photos wait 30 ms, a million 100 s.
+pub(crate) const MIN_AGE_PER_PHOTO: Duration = Duration::from_micros(100);
 
 /// Boards (and pools) kept at most; past this, those not built in the last minute are
 /// dropped.
@@ -406,7 +406,7 @@ mod tests {
         let cache = ReadCache::new(Duration::from_secs(60));
         serve(&cache, 1_000, None);
         cache.photos_changed();
-        // Three photos: 60 µs, so the same millisecond still serves the old ranking.
+        // Three photos: 300 µs, so the same millisecond still serves the old ranking.
         assert_eq!(serve(&cache, 1_000, None), (1_000, false));
         assert_eq!(serve(&cache, 1_001, None), (1_001, true));
         assert_eq!(serve(&cache, 1_002, None), (1_001, false));
