@@ -269,16 +269,7 @@ pub struct Page {
 /// # Ok::<(), tourney_core::Error>(())
 /// ```
 pub fn page(board: &[BoardEntry], after: Option<&Cursor>, size: PageSize) -> Page {
-    let start = after.map_or(0, |cursor| {
-        board.partition_point(|entry| {
-            board_order(
-                entry.rank_key,
-                entry.photo_id,
-                cursor.rank_key,
-                cursor.photo_id,
-            ) != Ordering::Greater
-        })
-    });
+    let start = page_start(board, after);
     let end = board.len().min(start + size.get() as usize);
     let entries = board[start..end].to_vec();
     let next_cursor = (end < board.len())
@@ -288,6 +279,21 @@ pub fn page(board: &[BoardEntry], after: Option<&Cursor>, size: PageSize) -> Pag
         entries,
         next_cursor,
     }
+}
+
+/// Where the page after `after` starts on `board` (as returned by [`rank_board`]): the
+/// 0-based rank of its first entry, found by binary search.
+pub fn page_start(board: &[BoardEntry], after: Option<&Cursor>) -> usize {
+    after.map_or(0, |cursor| {
+        board.partition_point(|entry| {
+            board_order(
+                entry.rank_key,
+                entry.photo_id,
+                cursor.rank_key,
+                cursor.photo_id,
+            ) != Ordering::Greater
+        })
+    })
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ pub use geo::Coordinates;
 pub use ids::{CommentId, MatchId, PhotoId, PlaceId, TournamentId, UserId};
 pub use leaderboard::{
     BoardEntry, BoardPhoto, Cursor, LeaderboardConfig, Page, PageSize, RankingKey, Window, page,
-    rank_board,
+    page_start, rank_board,
 };
 pub use names::{Category, CategoryList, CommentText, Tag, UserName};
 pub use pairing::{

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use ocean::records::{Index, Order, Query, SortRange};
 
 use crate::leaderboard::{
-    BoardEntry, BoardPhoto, Cursor, Page, PageSize, Window, page, rank_board,
+    BoardEntry, BoardPhoto, Cursor, Page, PageSize, Window, page, page_start, rank_board,
 };
 use crate::names::Category;
 use crate::service::photos::{PhotoRecord, PhotoView};
@@ -75,7 +75,7 @@ impl Game {
             return Ok(view);
         }
         let page = page(&snapshot.board, cursor.as_ref(), query.count);
-        let first_rank = first_rank(&snapshot.board, &page);
+        let first_rank = page_start(&snapshot.board, cursor.as_ref());
         let ids: Vec<String> = page
             .entries
             .iter()
@@ -155,7 +155,7 @@ impl Game {
     ) -> Result<BoardView, ServiceError> {
         let board = self.rank(records, window, now)?;
         let page = page(&board, cursor, count);
-        let first_rank = first_rank(&board, &page);
+        let first_rank = page_start(&board, cursor);
         self.render_page(records, page, first_rank, now).await
     }
 
@@ -253,16 +253,6 @@ impl Game {
         }
         Ok(photos)
     }
-}
-
-/// The 0-based rank of `page`'s first entry on `board`.
-fn first_rank(board: &[BoardEntry], page: &Page) -> usize {
-    page.entries.first().map_or(0, |first| {
-        board
-            .iter()
-            .position(|entry| entry.photo_id == first.photo_id)
-            .unwrap_or(0)
-    })
 }
 
 /// The instant a board page is ranked at and where it starts: `now` and the top without a
