@@ -144,10 +144,28 @@ pub struct UserPatch {
     /// Category they judge.
     pub view_category: Option<String>,
     /// `{"lat": .., "lon": ..}`, `"lat,lon"`, or the legacy Geo-Position string.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<LocationInput>)]
     pub location: Option<serde_json::Value>,
     /// The device's Apple push token: registers it for notifications.
     pub apn_device_id: Option<String>,
+}
+
+/// A location as a client sends it (documentation only: [`parse_location`] reads the JSON
+/// value, so a bad one is refused naming `location`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum LocationInput {
+    /// Degrees.
+    Coordinates {
+        /// Latitude, -90 to 90.
+        #[schema(minimum = -90.0, maximum = 90.0)]
+        lat: f64,
+        /// Longitude, -180 to 180.
+        #[schema(minimum = -180.0, maximum = 180.0)]
+        lon: f64,
+    },
+    /// `"lat,lon"`, or the legacy Geo-Position string `"lat;lon;..."`.
+    Text(String),
 }
 
 /// Reads a location given as `{lat, lon}`, `"lat,lon"` or a Geo-Position string.
@@ -193,7 +211,7 @@ pub struct NewPhotoBody {
     /// dropped).
     pub tags: Option<Vec<String>>,
     /// Where it was taken (default: the user's place).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<LocationInput>)]
     pub location: Option<serde_json::Value>,
     /// Marks a test photo.
     pub is_test: Option<bool>,

@@ -275,7 +275,7 @@ async fn queue_page(query: String, request: AdminRequest, state: AppState) -> Re
 
 /// A user's moderation page: ban state, photos, flags, history and the ban form.
 #[utoipa::path(get, path = "/admin/users/{user_id}", tag = "admin",
-    params(("user_id" = String, Path, description = "32 hex")),
+    params(("user_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 200, description = "the user's page", content_type = "text/html"),
         (status = 401, description = "no or bad credentials", content_type = "text/html"),
         (status = 403, description = "not an admin", content_type = "text/html"),
@@ -294,7 +294,7 @@ async fn user_page(user: String, request: AdminRequest, state: AppState) -> Resp
 
 /// A photo's moderation page: the image, state, flags, history and the hide form.
 #[utoipa::path(get, path = "/admin/photos/{photo_id}", tag = "admin",
-    params(("photo_id" = String, Path, description = "32 hex")),
+    params(("photo_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 200, description = "the photo's page", content_type = "text/html"),
         (status = 401, description = "no or bad credentials", content_type = "text/html"),
         (status = 403, description = "not an admin", content_type = "text/html"),
@@ -313,7 +313,7 @@ async fn photo_page(photo: String, request: AdminRequest, state: AppState) -> Re
 
 /// A comment's moderation page: text, author, flags, history and the hide form.
 #[utoipa::path(get, path = "/admin/comments/{comment_id}", tag = "admin",
-    params(("comment_id" = String, Path, description = "32 hex")),
+    params(("comment_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 200, description = "the comment's page", content_type = "text/html"),
         (status = 401, description = "no or bad credentials", content_type = "text/html"),
         (status = 403, description = "not an admin", content_type = "text/html"),
@@ -343,7 +343,7 @@ enum Action {
 
 /// Hides a photo: out of every list, board, tag pool and match; its owner still sees it.
 #[utoipa::path(post, path = "/admin/photos/{photo_id}/hide", tag = "admin",
-    params(("photo_id" = String, Path, description = "32 hex")),
+    params(("photo_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 303, description = "done; to the photo's page"),
         (status = 401, description = "no or bad credentials", content_type = "text/html"),
         (status = 403, description = "not an admin, or a cross-site request", content_type = "text/html"),
@@ -354,7 +354,7 @@ async fn hide_photo(photo: String, request: AdminRequest, state: AppState) -> Re
 
 /// Restores a hidden photo.
 #[utoipa::path(post, path = "/admin/photos/{photo_id}/restore", tag = "admin",
-    params(("photo_id" = String, Path, description = "32 hex")),
+    params(("photo_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 303, description = "done; to the photo's page"),
         (status = 401, description = "no or bad credentials", content_type = "text/html"),
         (status = 403, description = "not an admin, or a cross-site request", content_type = "text/html"),
@@ -365,7 +365,7 @@ async fn restore_photo(photo: String, request: AdminRequest, state: AppState) ->
 
 /// Hides a comment: out of its photo's list and count.
 #[utoipa::path(post, path = "/admin/comments/{comment_id}/hide", tag = "admin",
-    params(("comment_id" = String, Path, description = "32 hex")),
+    params(("comment_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 303, description = "done; to the comment's page"),
         (status = 401, description = "no or bad credentials", content_type = "text/html"),
         (status = 403, description = "not an admin, or a cross-site request", content_type = "text/html"),
@@ -376,7 +376,7 @@ async fn hide_comment(comment: String, request: AdminRequest, state: AppState) -
 
 /// Restores a hidden comment.
 #[utoipa::path(post, path = "/admin/comments/{comment_id}/restore", tag = "admin",
-    params(("comment_id" = String, Path, description = "32 hex")),
+    params(("comment_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 303, description = "done; to the comment's page"),
         (status = 401, description = "no or bad credentials", content_type = "text/html"),
         (status = 403, description = "not an admin, or a cross-site request", content_type = "text/html"),
@@ -387,7 +387,7 @@ async fn restore_comment(comment: String, request: AdminRequest, state: AppState
 
 /// Bans a user: their token stops working and their photos leave boards and matches.
 #[utoipa::path(post, path = "/admin/users/{user_id}/ban", tag = "admin",
-    params(("user_id" = String, Path, description = "32 hex")),
+    params(("user_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 303, description = "done; to the user's page"),
         (status = 401, description = "no or bad credentials", content_type = "text/html"),
         (status = 403, description = "not an admin, a cross-site request, or the user is an admin", content_type = "text/html"),
@@ -398,7 +398,7 @@ async fn ban_user(user: String, request: AdminRequest, state: AppState) -> Respo
 
 /// Lifts a user's ban.
 #[utoipa::path(post, path = "/admin/users/{user_id}/unban", tag = "admin",
-    params(("user_id" = String, Path, description = "32 hex")),
+    params(("user_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 303, description = "done; to the user's page"),
         (status = 401, description = "no or bad credentials", content_type = "text/html"),
         (status = 403, description = "not an admin, or a cross-site request", content_type = "text/html"),
@@ -409,9 +409,9 @@ async fn unban_user(user: String, request: AdminRequest, state: AppState) -> Res
 
 /// Resolves one flag: it stops counting in the queue.
 #[utoipa::path(post, path = "/admin/flags/{kind}/{object_id}/{flagger_id}/resolve", tag = "admin",
-    params(("kind" = String, Path, description = "user, photo or comment"),
-        ("object_id" = String, Path, description = "the flagged object's id"),
-        ("flagger_id" = String, Path, description = "who flagged it")),
+    params(("kind" = String, Path, description = "user, photo or comment", pattern = "^(user|photo|comment)$"),
+        ("object_id" = String, Path, description = "the flagged object's id (32 hex)", pattern = "^[0-9a-f]{32}$"),
+        ("flagger_id" = String, Path, description = "who flagged it (32 hex)", pattern = "^[0-9a-f]{32}$")),
     responses((status = 303, description = "done; to the object's page"),
         (status = 401, description = "no or bad credentials", content_type = "text/html"),
         (status = 403, description = "not an admin, or a cross-site request", content_type = "text/html"),

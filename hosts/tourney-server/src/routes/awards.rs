@@ -58,7 +58,7 @@ impl From<AwardView> for Award {
 
 /// The caller's photo's awards, oldest week first; others' photos: 403.
 #[utoipa::path(get, path = "/v1/photos/{photo_id}/awards", tag = "photos",
-    params(("photo_id" = String, Path, description = "32 hex")),
+    params(("photo_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 200, body = List<Award>), (status = 400, body = crate::ErrorBody),
         (status = 403, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody)))]
 async fn photo_awards(

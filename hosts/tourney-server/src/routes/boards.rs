@@ -89,8 +89,8 @@ fn window(when: Option<&str>) -> Result<Window, ApiError> {
 /// setting), posted within the window.
 #[utoipa::path(get, path = "/v1/leaderboards/{category}", tag = "boards",
     params(("category" = String, Path),
-        ("when" = Option<String>, Query, description = "alltime, thishour, today, thisweek (default), thismonth, thisyear"),
-        ("count" = Option<u32>, Query, description = "entries per place, 1-200, default 50")),
+        ("when" = Option<String>, Query, description = "alltime, thishour, today, thisweek (default), thismonth, thisyear", pattern = "^(alltime|thishour|today|thisweek|thismonth|thisyear)$"),
+        ("count" = Option<u32>, Query, description = "entries per place, 1-200, default 50", minimum = 1, maximum = 200)),
     responses((status = 200, body = FeaturedBoards), (status = 400, body = crate::ErrorBody)))]
 async fn get_featured_boards(
     category: String,
@@ -121,8 +121,8 @@ async fn get_featured_boards(
 /// window, by the ranking key, highest first.
 #[utoipa::path(get, path = "/v1/leaderboards/{category}/{place}", tag = "boards",
     params(("category" = String, Path), ("place" = String, Path, description = "a place id or `all`"),
-        ("when" = Option<String>, Query, description = "alltime, thishour, today, thisweek (default), thismonth, thisyear"),
-        ("count" = Option<u32>, Query, description = "1-200, default 50"), ("cursor" = Option<String>, Query)),
+        ("when" = Option<String>, Query, description = "alltime, thishour, today, thisweek (default), thismonth, thisyear", pattern = "^(alltime|thishour|today|thisweek|thismonth|thisyear)$"),
+        ("count" = Option<u32>, Query, description = "1-200, default 50", minimum = 1, maximum = 200), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = List<BoardEntry>), (status = 400, body = crate::ErrorBody)))]
 async fn get_board(
     category: String,

@@ -46,8 +46,8 @@ pub(crate) struct Doc;
 
 /// A ready photo's comments, oldest first.
 #[utoipa::path(get, path = "/v1/photos/{photo_id}/comments", tag = "social",
-    params(("photo_id" = String, Path, description = "32 hex"),
-        ("count" = Option<u32>, Query, description = "1-200, default 50"), ("cursor" = Option<String>, Query)),
+    params(("photo_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$"),
+        ("count" = Option<u32>, Query, description = "1-200, default 50", minimum = 1, maximum = 200), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = List<Comment>), (status = 404, body = crate::ErrorBody)))]
 async fn list_comments(
     photo: String,
@@ -68,7 +68,7 @@ async fn list_comments(
 /// Comments on a ready photo: 1-300 characters, for users whose registration is `ok`
 /// (403 naming the status otherwise).
 #[utoipa::path(post, path = "/v1/photos/{photo_id}/comments", tag = "social",
-    params(("photo_id" = String, Path, description = "32 hex")), request_body = CommentBody,
+    params(("photo_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")), request_body = CommentBody,
     responses((status = 201, body = Comment), (status = 400, body = crate::ErrorBody),
         (status = 403, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody)))]
 async fn add_comment(

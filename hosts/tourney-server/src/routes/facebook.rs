@@ -58,7 +58,7 @@ pub(crate) struct Doc;
 /// caller's unset fields shortly after (the worker syncs them).
 #[utoipa::path(put, path = "/v1/users/me/facebook", tag = "users", request_body = FacebookToken,
     responses((status = 200, body = User), (status = 400, body = crate::ErrorBody),
-        (status = 409, body = crate::ErrorBody)))]
+        (status = 409, body = crate::ErrorBody, description = "`facebook_taken`, or `facebook_disabled`: no Facebook login here")))]
 async fn link(user: UserId, body: FacebookToken, state: AppState) -> Result<Response, ApiError> {
     let view = state.game.link_facebook(user, &body.token).await?;
     Ok(warp::reply::json(&User::from(view)).into_response())
@@ -70,7 +70,8 @@ async fn link(user: UserId, body: FacebookToken, state: AppState) -> Result<Resp
 #[utoipa::path(get, path = "/v1/users_by_facebook/{facebook_id}", tag = "users",
     params(("facebook_id" = String, Path), ("token" = String, Query, description = "a Facebook access token")),
     responses((status = 200, body = CreatedUser), (status = 401, body = crate::ErrorBody),
-        (status = 404, body = crate::ErrorBody)))]
+        (status = 404, body = crate::ErrorBody),
+        (status = 409, body = crate::ErrorBody, description = "`facebook_disabled`: no Facebook login here")))]
 async fn login(
     facebook_id: String,
     query: LoginQuery,

@@ -127,7 +127,7 @@ fn pick_address(behind_proxy: bool, peer: Option<SocketAddr>, forwarded: Option<
 
 /// Flags a user (once per flagger).
 #[utoipa::path(post, path = "/v1/users/{user_id}/flags", tag = "flags",
-    params(("user_id" = String, Path, description = "32 hex")), request_body = FlagBody,
+    params(("user_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")), request_body = FlagBody,
     responses((status = 200, body = Flag), (status = 400, body = crate::ErrorBody),
         (status = 404, body = crate::ErrorBody),
         (status = 409, body = crate::ErrorBody, description = "already flagged by you")))]
@@ -144,7 +144,7 @@ async fn flag_user(
 
 /// Flags a photo the caller can see (once per flagger).
 #[utoipa::path(post, path = "/v1/photos/{photo_id}/flags", tag = "flags",
-    params(("photo_id" = String, Path, description = "32 hex")), request_body = FlagBody,
+    params(("photo_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")), request_body = FlagBody,
     responses((status = 200, body = Flag), (status = 400, body = crate::ErrorBody),
         (status = 404, body = crate::ErrorBody),
         (status = 409, body = crate::ErrorBody, description = "already flagged by you")))]
@@ -161,7 +161,7 @@ async fn flag_photo(
 
 /// Flags a comment the caller can see (once per flagger).
 #[utoipa::path(post, path = "/v1/photo_comments/{comment_id}/flags", tag = "flags",
-    params(("comment_id" = String, Path, description = "32 hex")), request_body = FlagBody,
+    params(("comment_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")), request_body = FlagBody,
     responses((status = 200, body = Flag), (status = 400, body = crate::ErrorBody),
         (status = 404, body = crate::ErrorBody),
         (status = 409, body = crate::ErrorBody, description = "already flagged by you")))]

@@ -28,7 +28,7 @@ const SIGNED_CACHE_CONTROL: &str = "private, max-age=300";
 
 /// This group's routes; with another media backend, none (every request is rejected as
 /// not found).
-pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
+pub(crate) fn routes(state: &AppState) -> BoxedFilter<(Response,)> {
     let Some(media) = state.ports.embedded_media.clone() else {
         return warp::any()
             .and_then(|| async { Err::<Response, _>(warp::reject::not_found()) })

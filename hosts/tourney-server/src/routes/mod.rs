@@ -12,6 +12,7 @@ mod admin;
 mod awards;
 mod boards;
 mod comments;
+mod contract;
 mod docs;
 mod facebook;
 mod flags;
@@ -203,13 +204,15 @@ pub(crate) fn all(state: AppState) -> BoxedFilter<(Response,)> {
         .unify()
         .or(awards::routes(state.clone()))
         .unify()
-        .or(share::routes(state.clone()))
+        .or(media::routes(&state))
         .unify()
-        .or(media::routes(state))
+        .or(share::routes(state))
         .unify()
         .or(docs::routes())
         .unify()
         .or(web::routes())
+        .unify()
+        .or(contract::method_not_allowed())
         .unify()
         .boxed()
 }
@@ -225,7 +228,8 @@ pub(crate) fn secure_rng() -> rand::rngs::StdRng {
 }
 
 /// The OpenAPI document: the service's info and shared schemas, merged with each route
-/// group's paths.
+/// group's paths, then completed with what every operation shares (credentials, the shared
+/// refusals: see `contract.rs`).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut document = ApiDoc::openapi();
     for group in [
@@ -248,6 +252,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ] {
         document.merge(group);
     }
+    contract::complete(&mut document);
     document
 }
 

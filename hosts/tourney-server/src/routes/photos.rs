@@ -126,7 +126,7 @@ async fn create_photo(
 /// notifications); harmless elsewhere (idempotent). Answers the photo, `processing` or
 /// later.
 #[utoipa::path(post, path = "/v1/photos/{photo_id}/uploaded", tag = "photos",
-    params(("photo_id" = String, Path, description = "32 hex")),
+    params(("photo_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 200, body = Photo), (status = 403, body = crate::ErrorBody),
         (status = 404, body = crate::ErrorBody),
         (status = 409, description = "`upload_missing`: nothing stored yet", body = crate::ErrorBody)))]
@@ -145,7 +145,7 @@ async fn upload_completed(
 
 /// A photo; one that is not ready yet is visible only to its owner.
 #[utoipa::path(get, path = "/v1/photos/{photo_id}", tag = "photos",
-    params(("photo_id" = String, Path, description = "32 hex")),
+    params(("photo_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 200, body = Photo), (status = 404, body = crate::ErrorBody)))]
 async fn get_photo(
     photo_id: String,
@@ -162,8 +162,8 @@ const PHOTOS_PAGE: (u32, u32) = (50, 200);
 
 /// A user's photos (`me` for the caller), newest first; others see only ready ones.
 #[utoipa::path(get, path = "/v1/users/{user_id}/photos", tag = "photos",
-    params(("user_id" = String, Path, description = "32 hex, or `me`"),
-        ("count" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("user_id" = String, Path, description = "32 hex, or `me`", pattern = "^([0-9a-f]{32}|me)$"),
+        ("count" = Option<u32>, Query, description = "1-200, default 50", minimum = 1, maximum = 200), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = List<Photo>), (status = 404, body = crate::ErrorBody)))]
 async fn list_user_photos(
     user_id: String,
@@ -191,7 +191,7 @@ async fn list_user_photos(
 /// The caller's photo (profile photo, else the newest) at a size: a redirect to the image,
 /// 404 until one is processed.
 #[utoipa::path(get, path = "/v1/users/me/photos/{size}", tag = "photos",
-    params(("size" = String, Path, description = "small, medium, game (or large) or original")),
+    params(("size" = String, Path, description = "small, medium, game (or large) or original", pattern = "^(small|medium|game|large|original)$")),
     responses((status = 302, description = "to the image"), (status = 404, body = crate::ErrorBody)))]
 async fn my_photo(size: String, user: UserId, state: AppState) -> Result<Response, ApiError> {
     let rendition = match size.as_str() {
@@ -240,7 +240,7 @@ async fn my_photo(size: String, user: UserId, state: AppState) -> Result<Respons
 /// Deletes the caller's photo: it leaves every board, list and match, and its images are
 /// removed. Others' photos: 403.
 #[utoipa::path(delete, path = "/v1/photos/{photo_id}", tag = "photos",
-    params(("photo_id" = String, Path, description = "32 hex")),
+    params(("photo_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 204, description = "deleted"), (status = 403, body = crate::ErrorBody),
         (status = 404, body = crate::ErrorBody)))]
 async fn delete_photo(

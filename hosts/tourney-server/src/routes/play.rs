@@ -154,7 +154,7 @@ async fn get_tag_matches(
 
 /// One match containing a photo (a new pair for the caller).
 #[utoipa::path(get, path = "/v1/users/me/matches/{id}", tag = "game",
-    params(("id" = String, Path, description = "the photo id, 32 hex")),
+    params(("id" = String, Path, description = "the photo id, 32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 200, body = Match), (status = 404, body = crate::ErrorBody)))]
 async fn get_match_with_photo(
     photo_id: String,
@@ -171,7 +171,7 @@ async fn get_match_with_photo(
 
 /// Votes on a match proposed to the caller: `{"winner": "a" | "b"}`. Once per match.
 #[utoipa::path(put, path = "/v1/users/me/matches/{id}", tag = "game",
-    params(("id" = String, Path, description = "the match id, 64 hex")),
+    params(("id" = String, Path, description = "the match id, 64 hex: the two photo ids, the smaller first", pattern = "^[0-9a-f]{64}$")),
     request_body = VoteBody,
     responses((status = 200, description = "recorded"), (status = 400, body = crate::ErrorBody),
         (status = 404, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody)))]
@@ -191,7 +191,7 @@ async fn put_vote(
 
 /// The caller's wins (one per vote a photo of theirs won), newest first.
 #[utoipa::path(get, path = "/v1/users/me/wins", tag = "game",
-    params(("count" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("count" = Option<u32>, Query, description = "1-200, default 50", minimum = 1, maximum = 200), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = List<Win>)))]
 async fn get_wins(user: UserId, paging: Paging, state: AppState) -> Result<Response, ApiError> {
     let count = page_count(paging.count, WINS_PAGE.0, WINS_PAGE.1)?;
@@ -212,7 +212,7 @@ async fn get_wins(user: UserId, paging: Paging, state: AppState) -> Result<Respo
 
 /// A tournament proposed to the caller.
 #[utoipa::path(get, path = "/v1/users/me/tournaments/{tournament_id}", tag = "game",
-    params(("tournament_id" = String, Path, description = "32 hex")),
+    params(("tournament_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 200, body = Tournament), (status = 404, body = crate::ErrorBody)))]
 async fn get_tournament(
     tournament_id: String,
@@ -227,7 +227,7 @@ async fn get_tournament(
 /// Reports a tournament's 15 winners in bracket order (games 0-7, quarter-finals 8-11,
 /// semi-finals 12-13, final 14). Once per tournament.
 #[utoipa::path(put, path = "/v1/users/me/tournaments/{tournament_id}", tag = "game",
-    params(("tournament_id" = String, Path, description = "32 hex")),
+    params(("tournament_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     request_body = ReportBody,
     responses((status = 200, description = "recorded"), (status = 404, body = crate::ErrorBody),
         (status = 409, body = crate::ErrorBody),

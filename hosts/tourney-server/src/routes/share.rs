@@ -62,7 +62,7 @@ pub(crate) fn share_url(state: &AppState, photo_id: &str) -> String {
 /// `og:image`, `og:url`, `og:type`) and Twitter card tags. Everything shown is HTML-escaped.
 /// Unknown, hidden or unprocessed photos, and ids that are not photo ids, get an HTML 404.
 #[utoipa::path(get, path = "/{photo_id}", tag = "share",
-    params(("photo_id" = String, Path, description = "32 hex")),
+    params(("photo_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses(
         (status = 200, description = "the page", body = String, content_type = "text/html"),
         (status = 404, description = "no such photo to show", body = String, content_type = "text/html")))]
@@ -84,7 +84,7 @@ async fn share_page(segment: String, state: AppState) -> Response {
 
 /// A photo's public fields, for anyone (no credentials): ready photos only.
 #[utoipa::path(get, path = "/v1/photo_share/{photo_id}", tag = "share",
-    params(("photo_id" = String, Path, description = "32 hex")),
+    params(("photo_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 200, body = Photo), (status = 400, body = crate::ErrorBody),
         (status = 404, body = crate::ErrorBody)))]
 async fn photo_share(photo_id: String, state: AppState) -> Result<Response, ApiError> {

@@ -255,7 +255,7 @@ fn json<T: Serialize>(body: &T) -> Response {
 
 /// Whom the caller follows.
 #[utoipa::path(get, path = "/v1/users/me/following", tag = "social",
-    params(("count" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("count" = Option<u32>, Query, description = "1-200, default 50", minimum = 1, maximum = 200), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = List<UserRef>)))]
 async fn list_following(me: UserId, paging: Paging, state: AppState) -> Result<Response, ApiError> {
     let count = page_count(paging.count, PAGE.0, PAGE.1)?;
@@ -293,7 +293,7 @@ async fn unfollow(me: UserId, body: FollowBody, state: AppState) -> Result<Respo
 
 /// Who follows the caller.
 #[utoipa::path(get, path = "/v1/users/me/followers", tag = "social",
-    params(("count" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("count" = Option<u32>, Query, description = "1-200, default 50", minimum = 1, maximum = 200), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = List<UserRef>)))]
 async fn list_followers(me: UserId, paging: Paging, state: AppState) -> Result<Response, ApiError> {
     let count = page_count(paging.count, PAGE.0, PAGE.1)?;
@@ -306,7 +306,7 @@ async fn list_followers(me: UserId, paging: Paging, state: AppState) -> Result<R
 
 /// Whether a user follows the caller: 204 yes, 404 no.
 #[utoipa::path(get, path = "/v1/users/me/followers/{user_id}", tag = "social",
-    params(("user_id" = String, Path, description = "32 hex")),
+    params(("user_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 204, description = "they follow you"),
         (status = 404, body = crate::ErrorBody, description = "they do not")))]
 async fn is_follower(other: String, me: UserId, state: AppState) -> Result<Response, ApiError> {
@@ -322,7 +322,7 @@ async fn is_follower(other: String, me: UserId, state: AppState) -> Result<Respo
 
 /// New ready photos of the users the caller follows, newest first.
 #[utoipa::path(get, path = "/v1/users/me/feed", tag = "social",
-    params(("count" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("count" = Option<u32>, Query, description = "1-200, default 50", minimum = 1, maximum = 200), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = List<Photo>)))]
 async fn feed(me: UserId, paging: Paging, state: AppState) -> Result<Response, ApiError> {
     let count = page_count(paging.count, PAGE.0, PAGE.1)?;
@@ -335,7 +335,7 @@ async fn feed(me: UserId, paging: Paging, state: AppState) -> Result<Response, A
 
 /// What happened that concerns the caller, newest first; `read` as it was, then marked.
 #[utoipa::path(get, path = "/v1/users/me/activity", tag = "social",
-    params(("count" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("count" = Option<u32>, Query, description = "1-200, default 50", minimum = 1, maximum = 200), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = List<Activity>)))]
 async fn activity(me: UserId, paging: Paging, state: AppState) -> Result<Response, ApiError> {
     let count = page_count(paging.count, PAGE.0, PAGE.1)?;
@@ -348,7 +348,7 @@ async fn activity(me: UserId, paging: Paging, state: AppState) -> Result<Respons
 
 /// The notifications the caller was sent, newest first; `read` as it was, then marked.
 #[utoipa::path(get, path = "/v1/users/me/notification_history", tag = "social",
-    params(("count" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("count" = Option<u32>, Query, description = "1-200, default 50", minimum = 1, maximum = 200), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = List<Activity>)))]
 async fn notification_history(
     me: UserId,

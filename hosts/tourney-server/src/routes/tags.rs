@@ -82,7 +82,7 @@ pub(crate) struct Doc;
 /// time, by the ranking key, highest first.
 #[utoipa::path(get, path = "/v1/tags/{category}/{tag}", tag = "tags",
     params(("category" = String, Path), ("tag" = String, Path, description = "percent-encoded; any case"),
-        ("count" = Option<u32>, Query, description = "1-200, default 50"), ("cursor" = Option<String>, Query)),
+        ("count" = Option<u32>, Query, description = "1-200, default 50", minimum = 1, maximum = 200), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = List<BoardEntry>), (status = 400, body = crate::ErrorBody)))]
 async fn get_tag_board(
     category: String,
@@ -105,7 +105,7 @@ async fn get_tag_board(
 /// carries, in any case, changes nothing.
 #[utoipa::path(put, path = "/v1/tags/{tag}/{photo_id}", tag = "tags",
     params(("tag" = String, Path, description = "percent-encoded, 1-50 characters, no '/'"),
-        ("photo_id" = String, Path, description = "32 hex")),
+        ("photo_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 200, body = Photo), (status = 400, body = crate::ErrorBody),
         (status = 403, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody)))]
 async fn put_tag(

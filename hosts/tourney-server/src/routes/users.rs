@@ -126,7 +126,7 @@ async fn get_me(user: UserId, state: AppState) -> Result<Response, ApiError> {
 
 /// Another user by id.
 #[utoipa::path(get, path = "/v1/users/{user_id}", tag = "users",
-    params(("user_id" = String, Path, description = "32 hex")),
+    params(("user_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     responses((status = 200, body = User), (status = 404, body = crate::ErrorBody)))]
 async fn get_user(user_id: String, _caller: UserId, state: AppState) -> Result<Response, ApiError> {
     let user_id = UserId::parse(&user_id)?;

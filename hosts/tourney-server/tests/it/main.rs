@@ -1,6 +1,7 @@
 //! Black-box tests of the server: each test starts the real app on 127.0.0.1:0 with a fresh
 //! data directory and talks HTTP to it.
 
+mod access;
 mod admin;
 mod awards;
 mod backends;
@@ -19,6 +20,7 @@ mod observability;
 mod ops;
 mod photo_delete;
 mod profile_photo;
+mod secrets;
 mod seed;
 mod share;
 mod social;
