@@ -11,7 +11,7 @@ use ocean::records::{Index, Item, Key};
 use ocean::{Records, Stream};
 use ocean_embedded::{
     EmbeddedMedia, EmbeddedNotifications, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords,
-    EmbeddedSearch, EmbeddedStream, MediaOptions, PlacesOptions, QueueOptions,
+    EmbeddedSearch, MediaOptions, PlacesOptions, QueueOptions,
 };
 use rand::RngExt as _;
 use rand::rngs::SmallRng;
@@ -142,12 +142,12 @@ fn index(n: u8) -> Index {
     Index::new(n).expect("indexes 0 to 3 exist")
 }
 
-/// A game over embedded ports in `dir` (with `records` and `stream` already open there)
-/// and one place, `la` (Los Angeles), which new users and photos get.
+/// A game over `records` and `stream` (embedded or not) and the other ports embedded in
+/// `dir`, with one place, `la` (Los Angeles), which new users and photos get.
 pub async fn game_in(
     dir: &std::path::Path,
-    records: &Arc<EmbeddedRecords>,
-    stream: &Arc<EmbeddedStream>,
+    records: Arc<dyn Records>,
+    stream: Arc<dyn Stream>,
     config: GameConfig,
 ) -> Result<Game> {
     let places = EmbeddedPlaces::open(
@@ -167,7 +167,7 @@ pub async fn game_in(
     };
     ocean::Places::load(&places, vec![la]).await?;
     let ports = GamePorts {
-        records: Arc::clone(records) as Arc<dyn Records>,
+        records,
         media: Arc::new(EmbeddedMedia::open(
             dir,
             MediaOptions {
@@ -175,7 +175,7 @@ pub async fn game_in(
                 signing_key: None,
             },
         )?),
-        stream: Arc::clone(stream) as Arc<dyn Stream>,
+        stream,
         queue: Arc::new(EmbeddedQueue::open(dir, QueueOptions { max_receives: 5 })?),
         places: Arc::new(places),
         search: Arc::new(EmbeddedSearch::open(dir)?),

@@ -24,20 +24,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use async_trait::async_trait;
+use benches::embedded_game::game_in;
 use ocean::Records;
-use ocean::places::Place;
 use ocean::records::{Index, Item, Key, Page, Query, Write};
 use ocean_dynamodb::{DynamoRecords, RequestStats};
-use ocean_embedded::{
-    EmbeddedMedia, EmbeddedNotifications, EmbeddedPlaces, EmbeddedQueue, EmbeddedSearch,
-    EmbeddedStream, MediaOptions, PlacesOptions, QueueOptions,
-};
+use ocean_embedded::EmbeddedStream;
 use ocean_kinesis::KinesisStream;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
-use tourney_core::service::{
-    Game, GameConfig, GamePorts, NewPhoto, NewUser, ProcessedMedia, ProposalOptions,
-};
+use tourney_core::service::{GameConfig, NewPhoto, NewUser, ProcessedMedia, ProposalOptions};
 use tourney_core::{MediaType, Timestamp};
 
 const N_PHOTOS: u64 = 1000;
@@ -82,7 +77,11 @@ async fn main() -> Result<()> {
         kinesis.create_checkpoint_table().await?;
         Arc::new(kinesis)
     };
-    let game = game_on(dir.path(), records.clone(), stream).await?;
+    let config = GameConfig {
+        default_place: "la".to_owned(),
+        ..GameConfig::default()
+    };
+    let game = game_in(dir.path(), records.clone(), stream, config).await?;
     let mut rng = SmallRng::seed_from_u64(1);
     let now = Timestamp::from_millis(1_800_000_000_000);
 
@@ -162,51 +161,6 @@ async fn main() -> Result<()> {
 
     print_report(&phases, n_votes, n_periods, embedded_stream);
     Ok(())
-}
-
-/// The game on DynamoDB records and `stream`, every other port embedded in `dir`.
-async fn game_on(
-    dir: &std::path::Path,
-    records: Arc<dyn Records>,
-    stream: Arc<dyn ocean::Stream>,
-) -> Result<Game> {
-    let places = EmbeddedPlaces::open(
-        dir,
-        PlacesOptions {
-            load_default_dataset: false,
-        },
-    )?;
-    let la = Place {
-        id: "la".to_owned(),
-        name: "Los Angeles".to_owned(),
-        region: "CA".to_owned(),
-        country: "us".to_owned(),
-        lat: 34.05,
-        lon: -118.24,
-        population: None,
-    };
-    ocean::Places::load(&places, vec![la]).await?;
-    let ports = GamePorts {
-        records,
-        media: Arc::new(EmbeddedMedia::open(
-            dir,
-            MediaOptions {
-                public_url: "http://127.0.0.1:8080".to_owned(),
-                signing_key: None,
-            },
-        )?),
-        stream,
-        queue: Arc::new(EmbeddedQueue::open(dir, QueueOptions { max_receives: 5 })?),
-        places: Arc::new(places),
-        search: Arc::new(EmbeddedSearch::open(dir)?),
-        notifications: Arc::new(EmbeddedNotifications::open(dir)?),
-        identity: None,
-    };
-    let config = GameConfig {
-        default_place: "la".to_owned(),
-        ..GameConfig::default()
-    };
-    Ok(Game::new(ports, config))
 }
 
 /// Items written per partition: `table` for the table's `pk`, `gsiN` for index N.

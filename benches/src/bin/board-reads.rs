@@ -86,7 +86,7 @@ async fn main() -> Result<()> {
         default_place: "la".to_owned(),
         ..GameConfig::default()
     };
-    let game = game_in(dir.path(), &records, &stream, config).await?;
+    let game = game_in(dir.path(), records.clone(), stream.clone(), config).await?;
     let mut rng = SmallRng::seed_from_u64(1);
     let now = Timestamp::from_millis(1_800_000_000_000);
     let seeding = Seeding {

@@ -97,7 +97,7 @@ async fn main() -> Result<()> {
         max_votes_per_period: u32::try_from(options.votes)?,
         ..GameConfig::default()
     };
-    let game = game_in(dir.path(), &records, &stream, config).await?;
+    let game = game_in(dir.path(), records.clone(), stream.clone(), config).await?;
     let mut rng = SmallRng::seed_from_u64(1);
     let now = Timestamp::from_millis(1_800_000_000_000);
 
