@@ -219,11 +219,7 @@ fn condition_failure(conn: &Connection, write: &Write) -> Result<Option<String>>
 /// touched (SQLite updates only the indexes over changed columns). `false` when no row
 /// matched, and nothing was written.
 fn update_in_place(conn: &Connection, item: &Item, expected: u64) -> Result<bool> {
-    let index_part = |n: usize, sort: bool| {
-        item.index_keys[n]
-            .as_ref()
-            .map(|key| if sort { &key.sort } else { &key.partition })
-    };
+    let part = |n: usize, sort: bool| index_part(item, n, sort);
     let changed = conn
         .prepare_cached(UPDATE_IN_PLACE)
         .map_err(from_sqlite)?
@@ -233,17 +229,25 @@ fn update_in_place(conn: &Connection, item: &Item, expected: u64) -> Result<bool
             version_to_sql(item.version),
             item.body,
             version_to_sql(expected),
-            index_part(0, false),
-            index_part(0, true),
-            index_part(1, false),
-            index_part(1, true),
-            index_part(2, false),
-            index_part(2, true),
-            index_part(3, false),
-            index_part(3, true),
+            part(0, false),
+            part(0, true),
+            part(1, false),
+            part(1, true),
+            part(2, false),
+            part(2, true),
+            part(3, false),
+            part(3, true),
         ])
         .map_err(from_sqlite)?;
     Ok(changed == 1)
+}
+
+/// Index `n`'s partition (or, with `sort`, sort) key column of `item`; `None` (NULL) when the
+/// item is not in that index.
+fn index_part(item: &Item, n: usize, sort: bool) -> Option<&String> {
+    item.index_keys[n]
+        .as_ref()
+        .map(|key| if sort { &key.sort } else { &key.partition })
 }
 
 /// Applies `write` if its condition holds, else returns why not (writing nothing). A put
@@ -277,11 +281,7 @@ fn apply(conn: &Connection, write: &Write) -> Result<()> {
 
 /// Stores `item`, replacing any item with its key (and so its index entries).
 fn put_item(conn: &Connection, item: &Item) -> Result<()> {
-    let index_part = |n: usize, sort: bool| {
-        item.index_keys[n]
-            .as_ref()
-            .map(|key| if sort { &key.sort } else { &key.partition })
-    };
+    let part = |n: usize, sort: bool| index_part(item, n, sort);
     conn.prepare_cached(PUT_ITEM)
         .map_err(from_sqlite)?
         .execute(params![
@@ -289,14 +289,14 @@ fn put_item(conn: &Connection, item: &Item) -> Result<()> {
             item.key.sort,
             version_to_sql(item.version),
             item.body,
-            index_part(0, false),
-            index_part(0, true),
-            index_part(1, false),
-            index_part(1, true),
-            index_part(2, false),
-            index_part(2, true),
-            index_part(3, false),
-            index_part(3, true),
+            part(0, false),
+            part(0, true),
+            part(1, false),
+            part(1, true),
+            part(2, false),
+            part(2, true),
+            part(3, false),
+            part(3, true),
         ])
         .map_err(from_sqlite)?;
     Ok(())
