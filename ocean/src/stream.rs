@@ -65,6 +65,19 @@ pub trait Stream: Send + Sync + fmt::Debug + 'static {
     async fn read(&self, stream: &str, after: Option<&Position>, max_records: u32)
     -> Result<Batch>;
 
+    /// Up to `max_records` records of `stream` after `after` and not after `until`, and the
+    /// position after them. `until` is a position that reads from `after` returned: reading
+    /// from `after` to `until` again gives the same records however many were appended since,
+    /// in any shard (a rating period re-read after a crash, or by a second worker, covers
+    /// exactly the votes it first covered). Reading nothing means the span is read.
+    async fn read_until(
+        &self,
+        stream: &str,
+        after: Option<&Position>,
+        until: &Position,
+        max_records: u32,
+    ) -> Result<Batch>;
+
     /// The position `consumer` last committed for `stream`, or `None`.
     async fn checkpoint(&self, stream: &str, consumer: &str) -> Result<Option<Position>>;
 

@@ -262,6 +262,17 @@ impl Stream for Faulty<dyn Stream> {
         self.call(self.inner.read(stream, after, max_records)).await
     }
 
+    async fn read_until(
+        &self,
+        stream: &str,
+        after: Option<&Position>,
+        until: &Position,
+        max_records: u32,
+    ) -> Result<Batch> {
+        self.call(self.inner.read_until(stream, after, until, max_records))
+            .await
+    }
+
     async fn checkpoint(&self, stream: &str, consumer: &str) -> Result<Option<Position>> {
         self.call(self.inner.checkpoint(stream, consumer)).await
     }

@@ -148,6 +148,7 @@ pub async fn run_all(stream: &dyn Stream) {
     empty_stream_position_reads_later_records(stream).await;
     max_records_is_honoured_and_paging_visits_each_record_once(stream).await;
     same_position_reads_same_records(stream).await;
+    read_until_rereads_a_span_exactly(stream).await;
     uncommitted_records_are_redelivered(stream).await;
     new_consumer_has_no_checkpoint(stream).await;
     commit_checkpoint_moves_and_repeats_as_no_op(stream).await;
@@ -317,6 +318,82 @@ pub async fn same_position_reads_same_records(stream: &dyn Stream) {
         &again,
         &more,
         "the same position reads the same records again",
+    );
+}
+
+/// Reads `name` from `after` up to `until`, following `next`, until `n_wanted` records came
+/// (or [`MAX_READS`] reads); then one more read must return nothing, since the span is read.
+async fn read_span(
+    stream: &dyn Stream,
+    name: &str,
+    after: Option<&Position>,
+    until: &Position,
+    max_records: u32,
+    n_wanted: usize,
+) -> Vec<StreamRecord> {
+    let mut records = Vec::new();
+    let mut position = after.cloned();
+    for _ in 0..MAX_READS {
+        if records.len() >= n_wanted {
+            break;
+        }
+        let batch = match stream
+            .read_until(name, position.as_ref(), until, max_records)
+            .await
+        {
+            Ok(batch) => batch,
+            Err(error) => panic!("read_until of {name} after {position:?} failed: {error:?}"),
+        };
+        assert!(
+            batch.records.len() <= max_records as usize,
+            "read_until: up to max_records ({max_records}) records, got {}",
+            batch.records.len()
+        );
+        records.extend(batch.records);
+        position = Some(batch.next);
+    }
+    let rest = match stream.read_until(name, position.as_ref(), until, 100).await {
+        Ok(batch) => batch.records,
+        Err(error) => panic!("read_until of {name} at the span's end failed: {error:?}"),
+    };
+    assert!(
+        rest.is_empty(),
+        "read_until reads nothing past its span, got {rest:?}"
+    );
+    records
+}
+
+/// `read_until` from a position to a later `next` reads exactly the records the first read
+/// gave, in any shard, though records of many keys were appended since; a span of nothing
+/// reads nothing. (Scoring re-reads a period this way after a crash.)
+pub async fn read_until_rereads_a_span_exactly(stream: &dyn Stream) {
+    let name = unique("st-until");
+    let first: Vec<NewRecord> = (0..12)
+        .map(|i| record(&format!("key-{i}"), &format!("first-{i}")))
+        .collect();
+    append_ok(stream, &name, first.clone(), "append the first records").await;
+    let (read, until) = read_records(stream, &name, None, 5, 1).await;
+    assert!(!read.is_empty(), "the first read returns records");
+    let later: Vec<NewRecord> = (0..24)
+        .map(|i| record(&format!("key-{i}"), &format!("later-{i}")))
+        .collect();
+    append_ok(stream, &name, later, "append after the first read").await;
+
+    for max_records in [100, 1] {
+        let again = read_span(stream, &name, None, &until, max_records, read.len()).await;
+        let mut again_sorted = again.clone();
+        let mut read_sorted = read.clone();
+        again_sorted.sort_by(|a, b| (&a.partition_key, &a.data).cmp(&(&b.partition_key, &b.data)));
+        read_sorted.sort_by(|a, b| (&a.partition_key, &a.data).cmp(&(&b.partition_key, &b.data)));
+        assert_eq!(
+            again_sorted, read_sorted,
+            "read_until (max_records {max_records}) re-reads exactly the first read's records"
+        );
+    }
+    let empty = read_span(stream, &name, Some(&until), &until, 100, 0).await;
+    assert!(
+        empty.is_empty(),
+        "a span from a position to itself is empty"
     );
 }
 

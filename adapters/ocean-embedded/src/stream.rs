@@ -135,23 +135,24 @@ fn append_records(connection: &mut Connection, stream: &str, records: &[NewRecor
     transaction.commit().map_err(from_sqlite)
 }
 
-/// Up to `max_records` records of `stream` numbered after `after_seq` (and at most about
-/// [`MAX_READ_BYTES`]), and the position after the last one read.
+/// Up to `max_records` records of `stream` numbered after `after_seq` and up to `until_seq`
+/// (and at most about [`MAX_READ_BYTES`]), and the position after the last one read.
 fn read_records(
     connection: &Connection,
     stream: &str,
     after_seq: i64,
+    until_seq: i64,
     max_records: u32,
 ) -> Result<Batch> {
     let mut statement = prepare(
         connection,
         "SELECT seq, partition_key, data FROM stream_records
-             WHERE stream = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+             WHERE stream = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4",
     )
     .map_err(from_sqlite)?;
     let limit = max_records.min(MAX_READ_RECORDS);
     let mut rows = statement
-        .query(params![stream, after_seq, limit])
+        .query(params![stream, after_seq, until_seq, limit])
         .map_err(from_sqlite)?;
     let mut records = Vec::new();
     let mut last_seq = after_seq;
@@ -244,7 +245,30 @@ impl Stream for EmbeddedStream {
         let after_seq = after.map(decode_position).transpose()?.unwrap_or(0);
         let stream = stream.to_owned();
         self.db
-            .read(move |connection| read_records(connection, &stream, after_seq, max_records))
+            .read(move |connection| {
+                read_records(connection, &stream, after_seq, i64::MAX, max_records)
+            })
+            .await
+    }
+
+    async fn read_until(
+        &self,
+        stream: &str,
+        after: Option<&Position>,
+        until: &Position,
+        max_records: u32,
+    ) -> Result<Batch> {
+        check_name("stream", stream)?;
+        if max_records == 0 {
+            return Err(Error::invalid("max_records", "0: read at least 1 record"));
+        }
+        let after_seq = after.map(decode_position).transpose()?.unwrap_or(0);
+        let until_seq = decode_position(until)?;
+        let stream = stream.to_owned();
+        self.db
+            .read(move |connection| {
+                read_records(connection, &stream, after_seq, until_seq, max_records)
+            })
             .await
     }
 

@@ -244,8 +244,65 @@ impl KinesisStream {
         ))
     }
 
+    /// The shared body of `read` and `read_until`: `until`, when given, bounds each shard.
+    async fn read_span(
+        &self,
+        stream: &str,
+        after: Option<&Position>,
+        until: Option<&ShardPositions>,
+        max_records: u32,
+    ) -> Result<Batch> {
+        check_name("stream", stream)?;
+        if max_records == 0 {
+            return Err(Error::invalid("max_records", "0: read at least 1 record"));
+        }
+        let mut positions = ShardPositions::parse(after)?;
+        let kinesis_name = self.ensure_stream(stream).await?;
+        let shards = self.list_shards(stream, &kinesis_name).await?;
+        positions.keep_only(&shards);
+
+        let start = after.map_or(0, |position| rotation(&position.0));
+        let mut records = Vec::new();
+        for offset in 0..shards.len() {
+            let remaining = max_records - records.len() as u32;
+            if remaining == 0 {
+                break;
+            }
+            let shard = &shards[(start + offset) % shards.len()];
+            if !positions.may_read(shard, &shards) {
+                continue;
+            }
+            let bound = match until.map(|until| until.mark(&shard.shard_id)) {
+                None | Some(Some(ShardMark::Done)) => None,
+                Some(None) => continue,
+                Some(Some(ShardMark::After(end))) => {
+                    if positions.mark(&shard.shard_id) == Some(&ShardMark::After(end.clone())) {
+                        continue;
+                    }
+                    Some(end.as_str())
+                }
+            };
+            let shard_records = self
+                .read_shard(
+                    stream,
+                    &kinesis_name,
+                    &shard.shard_id,
+                    &mut positions,
+                    remaining,
+                    bound,
+                )
+                .await?;
+            records.extend(shard_records);
+        }
+        Ok(Batch {
+            records,
+            next: positions.to_position(),
+        })
+    }
+
     /// Up to `limit` records of one shard after its mark in `positions` (from its oldest
-    /// record without one), moving the mark past them (or to `Done` at a closed shard's end).
+    /// record without one) and not after sequence number `bound`, moving the mark past them
+    /// (or to `Done` at a closed shard's end when unbounded).
     async fn read_shard(
         &self,
         name: &str,
@@ -253,6 +310,7 @@ impl KinesisStream {
         shard_id: &str,
         positions: &mut ShardPositions,
         limit: u32,
+        bound: Option<&str>,
     ) -> Result<Vec<StreamRecord>> {
         let mut request = self
             .client
@@ -284,19 +342,33 @@ impl KinesisStream {
                 .send()
                 .await
                 .map_err(|error| to_error(aws_failure(KINESIS, "after", error)))?;
-            let records: Vec<StreamRecord> = page
+            let in_span = page
                 .records()
+                .iter()
+                .take_while(|record| {
+                    bound.is_none_or(|bound| sequence_at_most(record.sequence_number(), bound))
+                })
+                .count();
+            let records: Vec<StreamRecord> = page.records()[..in_span]
                 .iter()
                 .map(|record| StreamRecord {
                     partition_key: record.partition_key().to_owned(),
                     data: record.data().as_ref().to_vec(),
                 })
                 .collect();
-            if let Some(last) = page.records().last() {
+            if let Some(last) = page.records()[..in_span].last() {
                 positions.set(
                     shard_id,
                     ShardMark::After(last.sequence_number().to_owned()),
                 );
+            }
+            if let Some(bound) = bound
+                && (in_span < page.records().len()
+                    || positions.mark(shard_id) == Some(&ShardMark::After(bound.to_owned())))
+            {
+                // The span ends in this shard here; its mark is the bound (the last record
+                // in the span), whatever follows.
+                return Ok(records);
             }
             match page.next_shard_iterator() {
                 // A closed shard read to its end: its children may be read now.
@@ -312,6 +384,12 @@ impl KinesisStream {
         }
         Ok(Vec::new())
     }
+}
+
+/// Whether sequence number `a` comes at or before `b` in one shard: both are decimal
+/// numbers without leading zeros, longer than 64 bits, so compare lengths, then digits.
+fn sequence_at_most(a: &str, b: &str) -> bool {
+    (a.len(), a) <= (b.len(), b)
 }
 
 /// Checks an append's records: 1 to [`MAX_APPEND_RECORDS`], each 1 to [`MAX_RECORD_BYTES`]
@@ -489,41 +567,21 @@ impl Stream for KinesisStream {
         after: Option<&Position>,
         max_records: u32,
     ) -> Result<Batch> {
-        check_name("stream", stream)?;
-        if max_records == 0 {
-            return Err(Error::invalid("max_records", "0: read at least 1 record"));
-        }
-        let mut positions = ShardPositions::parse(after)?;
-        let kinesis_name = self.ensure_stream(stream).await?;
-        let shards = self.list_shards(stream, &kinesis_name).await?;
-        positions.keep_only(&shards);
+        self.read_span(stream, after, None, max_records).await
+    }
 
-        let start = after.map_or(0, |position| rotation(&position.0));
-        let mut records = Vec::new();
-        for offset in 0..shards.len() {
-            let remaining = max_records - records.len() as u32;
-            if remaining == 0 {
-                break;
-            }
-            let shard = &shards[(start + offset) % shards.len()];
-            if !positions.may_read(shard, &shards) {
-                continue;
-            }
-            let shard_records = self
-                .read_shard(
-                    stream,
-                    &kinesis_name,
-                    &shard.shard_id,
-                    &mut positions,
-                    remaining,
-                )
-                .await?;
-            records.extend(shard_records);
-        }
-        Ok(Batch {
-            records,
-            next: positions.to_position(),
-        })
+    /// [`KinesisStream::read`], each shard only up to its mark in `until`: a shard that
+    /// `until` has not read is skipped, one it read to a closed end is read to that end.
+    async fn read_until(
+        &self,
+        stream: &str,
+        after: Option<&Position>,
+        until: &Position,
+        max_records: u32,
+    ) -> Result<Batch> {
+        let until = ShardPositions::parse(Some(until))?;
+        self.read_span(stream, after, Some(&until), max_records)
+            .await
     }
 
     async fn checkpoint(&self, stream: &str, consumer: &str) -> Result<Option<Position>> {
@@ -579,6 +637,18 @@ mod tests {
             partition_key: key.to_owned(),
             data: data.as_bytes().to_vec(),
         }
+    }
+
+    #[test]
+    fn sequence_numbers_compare_as_numbers() {
+        let low = "49590338271490256608559692538361571095921575989136588898";
+        let high = "49590338271490256608559692540925702759324208523137515618";
+        assert!(sequence_at_most(low, high));
+        assert!(sequence_at_most(low, low));
+        assert!(!sequence_at_most(high, low));
+        // Longer is larger, whatever the digits.
+        assert!(sequence_at_most("999", "1000"));
+        assert!(!sequence_at_most("1000", "999"));
     }
 
     #[test]

@@ -116,9 +116,7 @@ impl Game {
                              so the log cannot be replayed from there"
                         ),
                     })?;
-            let (records, next) = self
-                .read_exactly(position.as_ref(), plan.value.n_records)
-                .await?;
+            let (records, next) = self.read_exactly(position.as_ref(), &plan.value).await?;
             let mut votes: Vec<Vote> = Vec::with_capacity(records.len());
             for record in &records {
                 let event = decode_event(record)?;

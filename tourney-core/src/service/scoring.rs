@@ -3,8 +3,10 @@
 //!
 //! How "exactly once" holds when the worker dies anywhere, or two workers run:
 //! 1. A period is named by the stream position it starts after. Its record (created with
-//!    create-if-absent) fixes how many votes it covers and its instant, so every attempt at
-//!    that period reads the same votes and computes the same results.
+//!    create-if-absent) fixes the position it ends at, how many votes it covers and its
+//!    instant, so every attempt at that period reads the same votes (with
+//!    `Stream::read_until`, whatever arrived since, in any shard) and computes the same
+//!    results.
 //! 2. Each photo (and each owner's win counts) stores the last period applied to it and its
 //!    values before that period; an attempt recomputes from those "before" values, so
 //!    re-applying a period rewrites identical values instead of counting twice.
@@ -45,10 +47,14 @@ pub struct ScoringReport {
 
 /// What a period covers, fixed by whoever starts it first. Plans are kept after the
 /// period is scored: they are the log `rescore` replays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct PeriodPlan {
     pub(super) n_records: u32,
     pub(super) at: i64,
+    /// The stream position the period ends at (the checkpoint after it). Plans written
+    /// before it was kept have none and are re-read by count, which is exact on one shard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) end: Option<String>,
 }
 
 /// Which period scored a vote.
@@ -108,9 +114,7 @@ impl Game {
             store::get(self.ports.records.as_ref(), &plan_key).await?;
         let (plan, records, next) = match stored_plan {
             Some(plan) => {
-                let (records, next) = self
-                    .read_exactly(checkpoint.as_ref(), plan.value.n_records)
-                    .await?;
+                let (records, next) = self.read_exactly(checkpoint.as_ref(), &plan.value).await?;
                 (plan.value, records, next)
             }
             None => {
@@ -124,6 +128,7 @@ impl Game {
                 let plan = PeriodPlan {
                     n_records: u32::try_from(batch.records.len()).unwrap_or(u32::MAX),
                     at: now.millis(),
+                    end: Some(batch.next.0.clone()),
                 };
                 if let Err(error) = self
                     .ports
@@ -141,7 +146,7 @@ impl Game {
         let (votes, events, n_skipped) = self.fresh_votes(&records, &start).await?;
         on_phase("fresh");
         let (n_photos, mut wins_and_markers) = self
-            .apply_period(&votes, &events, &start, &next, plan, &mut on_phase)
+            .apply_period(&votes, &events, &start, &next, &plan, &mut on_phase)
             .await?;
 
         // Wins and markers are unconditional puts of values fixed by the period, so one
@@ -236,22 +241,33 @@ impl Game {
         Ok(batch)
     }
 
-    /// Reads exactly `n_records` records after `after` (several reads if the backend returns
-    /// short batches).
+    /// Reads the records of the period `plan` after `after` again: up to its end position
+    /// (several reads if the backend returns short batches), and checks it has as many
+    /// records as the plan says. Returns them and the period's end.
     pub(super) async fn read_exactly(
         &self,
         after: Option<&Position>,
-        n_records: u32,
+        plan: &PeriodPlan,
     ) -> Result<(Vec<StreamRecord>, Position), ServiceError> {
+        let n_records = plan.n_records;
+        let end = plan.end.clone().map(Position);
         let mut records = Vec::new();
         let mut position = after.cloned();
         while records.len() < n_records as usize {
             let missing = n_records - u32::try_from(records.len()).unwrap_or(n_records);
-            let batch = self
-                .ports
-                .stream
-                .read(VOTES_STREAM, position.as_ref(), missing)
-                .await?;
+            let stream = self.ports.stream.as_ref();
+            let batch = match &end {
+                Some(end) => {
+                    stream
+                        .read_until(VOTES_STREAM, position.as_ref(), end, missing)
+                        .await?
+                }
+                None => {
+                    stream
+                        .read(VOTES_STREAM, position.as_ref(), missing)
+                        .await?
+                }
+            };
             if batch.records.is_empty() {
                 return Err(ServiceError::Corrupt {
                     what: format!(
@@ -263,7 +279,7 @@ impl Game {
             records.extend(batch.records);
             position = Some(batch.next);
         }
-        let next = position.unwrap_or_else(|| Position(String::new()));
+        let next = end.or(position).unwrap_or_else(|| Position(String::new()));
         Ok((records, next))
     }
 
@@ -311,7 +327,7 @@ impl Game {
         events: &[VoteEvent],
         period: &str,
         next: &Position,
-        plan: PeriodPlan,
+        plan: &PeriodPlan,
         on_phase: &mut (impl FnMut(&'static str) + Send),
     ) -> Result<(usize, Vec<Write>), ServiceError> {
         let mut photo_ids: Vec<PhotoId> = votes
