@@ -218,6 +218,8 @@ pub struct RatingPeriod {
     games: Vec<PairGame>,
     wins: Vec<u32>,
     losses: Vec<u32>,
+    /// Vote indices in (winner, loser) order.
+    order: Vec<usize>,
 }
 
 impl RatingPeriod {
@@ -232,7 +234,11 @@ impl RatingPeriod {
     /// every game uses its opponent's rating from the period's start (`glicko2::Period`).
     /// Photos that did not play are not touched: their RD ages lazily when next read.
     /// Returns one [`RatedPhoto`] per photo that played, sorted by photo id. All or
-    /// nothing: the first unknown photo (named with the vote's position) fails the batch.
+    /// nothing: an unknown photo (named with its vote's position) fails the batch.
+    ///
+    /// The result depends only on which votes there are, not on their order, to the last
+    /// bit: games are summed in (winner, loser) order. A period re-read in another order
+    /// (stream shards read in another interleaving, a replay of the log) rates the same.
     pub fn rate(
         &mut self,
         votes: &[Vote],
@@ -246,7 +252,15 @@ impl RatingPeriod {
         self.games.clear();
         self.wins.clear();
         self.losses.clear();
-        for (vote_idx, vote) in votes.iter().enumerate() {
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend(0..votes.len());
+        order.sort_unstable_by_key(|&vote_idx| {
+            let vote = &votes[vote_idx];
+            (vote.winner_id(), vote.loser_id())
+        });
+        for &vote_idx in &order {
+            let vote = &votes[vote_idx];
             let mut index_of = |photo_id: PhotoId| -> Result<u32, Error> {
                 if let Some(&idx) = self.index_by_photo.get(&photo_id) {
                     return Ok(idx);
@@ -272,6 +286,7 @@ impl RatingPeriod {
             self.losses[loser as usize] += 1;
             self.games.push(PairGame::new(winner, loser, 1.0));
         }
+        self.order = order;
         let before = self.ratings.clone();
         self.period
             .rate(&mut self.ratings, &self.games, &settings.glicko)?;

@@ -8,6 +8,7 @@ mod global_pool;
 mod leaderboard;
 mod moderation;
 mod pairing;
+mod period;
 mod service;
 mod tags;
 mod trending_tags;
