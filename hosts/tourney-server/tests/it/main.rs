@@ -7,6 +7,8 @@ mod awards;
 mod backends;
 mod cli;
 mod comments;
+mod concurrency;
+mod crash;
 mod docs;
 mod errors;
 mod facebook;

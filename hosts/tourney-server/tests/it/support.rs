@@ -546,3 +546,184 @@ pub(crate) async fn registered(server: &TestServer, name: &str, seed: u64) -> (S
     assert_eq!(me["registration"], "ok", "{me}");
     (id, token)
 }
+
+/// An HTTP/1.1 client for tests that send many requests to a server that may be killed and
+/// restarted: it keeps one connection open (so thousands of requests do not use up the
+/// loopback's ports), reconnects when the connection breaks or the server moves, and
+/// returns failures instead of panicking so the caller can retry.
+pub(crate) struct KeepAlive {
+    connection: Option<(
+        SocketAddr,
+        hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    )>,
+}
+
+impl KeepAlive {
+    /// No connection yet: the first request opens one.
+    pub(crate) fn new() -> Self {
+        Self { connection: None }
+    }
+
+    /// Sends a request to `address` with `token` as Bearer credentials (if any) and `body`
+    /// as JSON (if any); an error (no connection, a connection lost before the whole
+    /// answer, no answer within 60 s) describes what failed. The connection is dropped
+    /// after any error.
+    pub(crate) async fn request(
+        &mut self,
+        address: SocketAddr,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Result<TestResponse, String> {
+        let sent = tokio::time::timeout(
+            Duration::from_secs(60),
+            self.try_request(address, method, path, token, body),
+        )
+        .await
+        .unwrap_or_else(|_| Err("no answer within 60 s".to_owned()));
+        if sent.is_err() {
+            self.connection = None;
+        }
+        sent
+    }
+
+    async fn try_request(
+        &mut self,
+        address: SocketAddr,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Result<TestResponse, String> {
+        let reusable = self
+            .connection
+            .as_ref()
+            .is_some_and(|(connected, sender)| *connected == address && !sender.is_closed());
+        if !reusable {
+            let stream = tokio::net::TcpStream::connect(address)
+                .await
+                .map_err(|e| format!("connect to {address}: {e}"))?;
+            let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                .await
+                .map_err(|e| format!("http handshake: {e}"))?;
+            tokio::spawn(connection);
+            self.connection = Some((address, sender));
+        }
+        let Some((_, sender)) = self.connection.as_mut() else {
+            return Err("no connection".to_owned());
+        };
+        sender
+            .ready()
+            .await
+            .map_err(|e| format!("connection not ready: {e}"))?;
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", address.to_string());
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let bytes = match body {
+            Some(body) => {
+                request = request.header("content-type", "application/json");
+                serde_json::to_vec(body).map_err(|e| format!("json: {e}"))?
+            }
+            None => Vec::new(),
+        };
+        let request = request
+            .body(Full::new(Bytes::from(bytes)))
+            .map_err(|e| format!("a request: {e}"))?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("{method} {path}: the body: {e}"))?
+            .to_bytes()
+            .to_vec();
+        Ok(TestResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// The `OCEAN__` environment variables that give a `tourney-server` process started by a
+/// test the storage of `settings`: the data directory and every port's backend, secrets
+/// included (their serialized form is redacted). The `[app]` and identity sections stay at
+/// the process's defaults, and so does the embedded media backend's `public_url` (a
+/// process serving on port 0 points it at the port it binds).
+pub(crate) fn port_env(settings: &AppSettings) -> Vec<(String, String)> {
+    let tree = serde_json::to_value(settings).expect("settings serialize");
+    let mut env = Vec::new();
+    for section in [
+        "data_dir",
+        "aws",
+        "records",
+        "media",
+        "stream",
+        "queue",
+        "places",
+        "search",
+        "notifications",
+    ] {
+        let mut leaves = Vec::new();
+        flatten_settings(section, &tree[section], &mut leaves);
+        for (key, value) in leaves {
+            let embedded_media =
+                key == "media.public_url" && tree["media"]["backend"] == "embedded";
+            if embedded_media {
+                continue;
+            }
+            let value = if value == "[redacted]" {
+                secret_setting(settings, &key)
+            } else {
+                value
+            };
+            let variable = format!("OCEAN__{}", key.replace('.', "__").to_ascii_uppercase());
+            env.push((variable, value));
+        }
+    }
+    env
+}
+
+/// The scalar leaves under `value` as (dotted key, text); nulls are left out.
+fn flatten_settings(key: &str, value: &Value, leaves: &mut Vec<(String, String)>) {
+    match value {
+        Value::Null => {}
+        Value::Bool(flag) => leaves.push((key.to_owned(), flag.to_string())),
+        Value::Number(number) => leaves.push((key.to_owned(), number.to_string())),
+        Value::String(text) => leaves.push((key.to_owned(), text.clone())),
+        Value::Object(fields) => {
+            for (name, field) in fields {
+                flatten_settings(&format!("{key}.{name}"), field, leaves);
+            }
+        }
+        Value::Array(_) => panic!("setting {key} is a list, which port_env does not pass on"),
+    }
+}
+
+/// The value of the secret setting at the dotted `key`.
+fn secret_setting(settings: &AppSettings, key: &str) -> String {
+    use ocean::settings::SearchBackend;
+    let secret = match (key, &settings.places, &settings.search, &settings.media) {
+        ("aws.secret_access_key", ..) => settings.aws.secret_access_key.as_ref(),
+        ("places.url", PlacesBackend::Postgres { url }, ..) => Some(url),
+        ("search.url", _, SearchBackend::Postgres { url }, _) => Some(url),
+        ("media.signing_key", .., MediaBackend::Embedded { signing_key, .. }) => {
+            signing_key.as_ref()
+        }
+        _ => None,
+    };
+    secret
+        .unwrap_or_else(|| panic!("port_env does not know the secret setting {key}"))
+        .expose()
+        .to_owned()
+}
