@@ -23,7 +23,9 @@
 # Settings (environment): LOAD_THREADS (2), LOAD_CONNECTIONS (64), LOAD_DURATION (20s),
 # LOAD_PHOTOS (300), LOAD_VOTE_JUDGES (128), LOAD_VOTE_IDS (120000), LOAD_MATCH_JUDGES (256),
 # LOAD_KEEP=1 keeps the work directory (logs, wrk outputs), LOAD_SKIP_BUILD=1 skips cargo.
-# The server's own settings come from OCEAN__* as usual (OCEAN__DATA_DIR is set here) and
+# The server's own settings come from OCEAN__* as usual (OCEAN__DATA_DIR is set here, and
+# OCEAN__APP__RATE_LIMITS__ENABLED=false: every request comes from 127.0.0.1, and a judge
+# here votes far faster than the per-user vote limit lets a person) and
 # RUST_LOG (default info: one log line per request, written to a file in the work directory).
 # Traffic goes to 127.0.0.1 only. Needs wrk (Debian package `wrk`; installed with apt-get
 # when missing and running as root or with passwordless sudo) and curl.
@@ -114,6 +116,9 @@ wait_for_address() {
 }
 
 export OCEAN__DATA_DIR=$WORK/data
+# One address and judges voting hundreds of times a second: the rate limits would answer
+# most of it 429 (tests/it/abuse.rs checks them; this measures the rest).
+export OCEAN__APP__RATE_LIMITS__ENABLED=${OCEAN__APP__RATE_LIMITS__ENABLED:-false}
 log "seeding $PHOTOS photos into $OCEAN__DATA_DIR"
 "$SERVER_BIN" seed-demo --users "$PHOTOS" --judges 4 --rounds 3 --seed 1 \
     --location "$LOCATION" >"$WORK/seed.out" 2>"$WORK/seed.log" ||

@@ -21,28 +21,14 @@
 
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SERVE_LOG_TAG=browser
+# shellcheck source=../../scripts/lib/serve.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/serve.sh"
 HERE=$ROOT/tests/browser
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-[[ $TARGET_DIR == /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
 ARTIFACTS=${E2E_ARTIFACTS:-$TARGET_DIR/browser-artifacts}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 # Where the demo photos are (Los Angeles); e2e.mjs's browser reports the same location.
 LOCATION="34.0522,-118.2437"
-
-log() { printf '[browser] %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-# A prerequisite is missing: a failure under CI, a skip elsewhere.
-missing() {
-    if [[ ${CI:-} == true ]]; then
-        die "$* (CI=true: a missing prerequisite fails the run)"
-    fi
-    log "skipped: $*"
-    exit 0
-}
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
     sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
@@ -87,52 +73,17 @@ ensure_node() {
 
 ensure_chromium
 ensure_node
-command -v cargo >/dev/null || missing "cargo is needed"
-
-log "building tourney-server"
-(cd "$ROOT" && cargo build -p tourney-server --locked --quiet) || die "cargo build failed"
-SERVER_BIN=$TARGET_DIR/debug/tourney-server
-[[ -x $SERVER_BIN ]] || die "no $SERVER_BIN after the build"
+serve_build
 
 # The server gets only these settings: the embedded backend in a fresh data directory,
 # scoring every second so the board moves within the test.
-while IFS='=' read -r name _; do
-    unset "$name"
-done < <(env | grep -E '^OCEAN(_SETTINGS|__[A-Z0-9_]*)=' || true)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/browser-e2e.XXXXXX")
-export OCEAN__DATA_DIR=$WORK/data
+serve_fresh_env browser-e2e
 export OCEAN__APP__SCORE_INTERVAL_SECS=1
-export RUST_LOG=${RUST_LOG:-info}
 mkdir -p "$ARTIFACTS"
 rm -f "$ARTIFACTS"/*.png
 
-SERVER_PID=
-cleanup() {
-    if [[ -n $SERVER_PID ]]; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    [[ -f $WORK/server.log ]] && cp "$WORK/server.log" "$ARTIFACTS/server.log"
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log "seeding demo photos into a fresh data directory"
-"$SERVER_BIN" seed-demo --users 20 --judges 2 --rounds 2 --seed 1 --location "$LOCATION" \
-    >"$WORK/seed.out" 2>"$WORK/seed.log" || { tail -n 20 "$WORK/seed.log" >&2; die "seed-demo failed"; }
-log "$(cat "$WORK/seed.out")"
-
-"$SERVER_BIN" serve --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.log" &
-SERVER_PID=$!
-ADDRESS=
-for _ in $(seq 600); do
-    ADDRESS=$(sed -n 's|^serving on http://\([^ ]*\).*|\1|p' "$WORK/server.out" | head -n 1)
-    [[ -n $ADDRESS ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$WORK/server.log" >&2; die "the server exited before serving"; }
-    sleep 0.1
-done
-[[ -n $ADDRESS ]] || die "the server did not print its address within 60 s"
+serve_seed "$LOCATION"
+serve_start
 log "server on http://$ADDRESS/app/"
 
 PHOTO=${E2E_PHOTO:-}

@@ -8,7 +8,7 @@
 #  2. builds the server (`cargo build -p tourney-server --locked`, debug);
 #  3. seeds a fresh data directory (seed-demo: 20 photographers in Los Angeles, scored
 #     votes) and starts `tourney-server serve --listen 127.0.0.1:0` on it, on the embedded
-#     backend with Facebook login off (no Graph API here);
+#     backend with Facebook login off (no Graph API here) and rate limits off;
 #  4. signs a user up (POST /v1/users) and reads a board for real photo, user and place ids,
 #     and /v1/config for the categories, which the test cases use for about half of their
 #     `photo_id`, `user_id`, `place` and `category` parameters;
@@ -31,29 +31,15 @@ set -euo pipefail
 
 SCHEMATHESIS_VERSION=4.32.5
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SERVE_LOG_TAG=contract
+# shellcheck source=../../scripts/lib/serve.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/serve.sh"
 HERE=$ROOT/tests/contract
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-[[ $TARGET_DIR == /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
 VENV=$TARGET_DIR/contract-venv
 ARTIFACTS=${CONTRACT_ARTIFACTS:-$TARGET_DIR/contract-artifacts}
 MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-50}
 # Where the demo photos are (Los Angeles).
 LOCATION="34.0522,-118.2437"
-
-log() { printf '[contract] %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-# A prerequisite is missing: a failure under CI, a skip elsewhere.
-missing() {
-    if [[ ${CI:-} == true ]]; then
-        die "$* (CI=true: a missing prerequisite fails the run)"
-    fi
-    log "skipped: $*"
-    exit 0
-}
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
     sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
@@ -76,52 +62,20 @@ ensure_schemathesis() {
 }
 
 ensure_schemathesis
-command -v cargo >/dev/null || missing "cargo is needed"
-
-log "building tourney-server"
-(cd "$ROOT" && cargo build -p tourney-server --locked --quiet) || die "cargo build failed"
-SERVER_BIN=$TARGET_DIR/debug/tourney-server
-[[ -x $SERVER_BIN ]] || die "no $SERVER_BIN after the build"
+serve_build
 
 # The server gets only these settings: the embedded backend in a fresh data directory,
 # without Facebook login (its routes then answer 409 facebook_disabled).
-while IFS='=' read -r name _; do
-    unset "$name"
-done < <(env | grep -E '^OCEAN(_SETTINGS|__[A-Z0-9_]*)=' || true)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/contract.XXXXXX")
-export OCEAN__DATA_DIR=$WORK/data
+serve_fresh_env contract
 export OCEAN__IDENTITY__BACKEND=disabled
-export RUST_LOG=${RUST_LOG:-info}
+# Rate limits off: thousands of cases from one address and one user would be answered 429
+# (documented, but refused before the input is checked). tests/it/abuse.rs checks them.
+export OCEAN__APP__RATE_LIMITS__ENABLED=false
 mkdir -p "$ARTIFACTS"
 rm -f "$ARTIFACTS"/junit-*.xml "$ARTIFACTS"/test_schemathesis_*.py "$ARTIFACTS"/server.log
 
-SERVER_PID=
-cleanup() {
-    if [[ -n $SERVER_PID ]]; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    [[ -f $WORK/server.log ]] && cp "$WORK/server.log" "$ARTIFACTS/server.log"
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log "seeding demo photos into a fresh data directory"
-"$SERVER_BIN" seed-demo --users 20 --judges 2 --rounds 2 --seed 1 --location "$LOCATION" \
-    >"$WORK/seed.out" 2>"$WORK/seed.log" || { tail -n 20 "$WORK/seed.log" >&2; die "seed-demo failed"; }
-log "$(cat "$WORK/seed.out")"
-
-"$SERVER_BIN" serve --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.log" &
-SERVER_PID=$!
-ADDRESS=
-for _ in $(seq 600); do
-    ADDRESS=$(sed -n 's|^serving on http://\([^ ]*\).*|\1|p' "$WORK/server.out" | head -n 1)
-    [[ -n $ADDRESS ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$WORK/server.log" >&2; die "the server exited before serving"; }
-    sleep 0.1
-done
-[[ -n $ADDRESS ]] || die "the server did not print its address within 60 s"
+serve_seed "$LOCATION"
+serve_start
 BASE_URL=http://$ADDRESS
 log "server on $BASE_URL"
 

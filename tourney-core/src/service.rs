@@ -10,6 +10,7 @@ mod awards;
 mod boards;
 mod comments;
 mod facebook;
+mod held_votes;
 mod matches;
 mod moderation;
 mod photo_details;
@@ -46,6 +47,7 @@ pub use awards::{AWARDED_PLACES, AwardView, AwardsReport, IsoWeek};
 pub use boards::{BoardQuery, BoardView};
 pub use comments::CommentView;
 pub use facebook::{FACEBOOK_SYNC_QUEUE, FacebookSyncJob};
+pub use held_votes::HeldVoteView;
 pub use matches::{MatchView, Proposal, ProposalOptions, VoteOutcome};
 pub use moderation::{
     FlagTarget, FlagView, HistoryEntry, MAX_REASON_CHARS, ModeratedComment, ModeratedPhoto,
@@ -216,6 +218,11 @@ pub struct GameConfig {
     pub featured_tags: std::collections::BTreeMap<String, Vec<String>>,
     /// The public base URL of share pages: a photo's `share_url` is `<base>/<photo id>`.
     pub share_base_url: String,
+    /// The least time between a match being proposed to a judge and their vote on it. A
+    /// vote sooner than that (no person judges two photos that fast) is recorded but held
+    /// for review: never sent for scoring, listed by [`Game::held_votes`]. Zero: off (the
+    /// default here; the product's `app.min_vote_delay_ms` sets it).
+    pub min_vote_delay: std::time::Duration,
 }
 
 impl Default for GameConfig {
@@ -242,6 +249,7 @@ impl Default for GameConfig {
             trending_interval: std::time::Duration::from_secs(60),
             featured_tags: std::collections::BTreeMap::new(),
             share_base_url: "http://127.0.0.1:8080".to_owned(),
+            min_vote_delay: std::time::Duration::ZERO,
         }
     }
 }

@@ -5,7 +5,8 @@
 //! together, the way a process's calls are ordered before it dies. Calls `1..=n` pass; call
 //! `n + 1` is the fault; every later call is refused too (a dead process stays dead) until
 //! [`FaultPlan::heal`]. The fault is [`ocean::Error::Unavailable`], what a lost connection
-//! looks like.
+//! looks like, with the wrapped port's name as its backend (`records`, `stream`, `places`...),
+//! so an error message says which port failed.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -145,12 +146,46 @@ impl FaultPlan {
         }
     }
 
-    fn fault(call: u64) -> Error {
+    fn fault(port: &'static str, call: u64) -> Error {
         Error::Unavailable {
-            backend: "faulty",
+            backend: port,
             source: Box::new(InjectedFault { call }),
         }
     }
+}
+
+/// The name of a port a [`Faulty`] can wrap, used as the backend of its injected faults.
+pub trait PortName {
+    /// `records`, `media`, `stream`, `queue`, `places`, `search` or `notifications`.
+    const NAME: &'static str;
+}
+
+impl PortName for dyn Records {
+    const NAME: &'static str = "records";
+}
+
+impl PortName for dyn Media {
+    const NAME: &'static str = "media";
+}
+
+impl PortName for dyn Stream {
+    const NAME: &'static str = "stream";
+}
+
+impl PortName for dyn JobQueue {
+    const NAME: &'static str = "queue";
+}
+
+impl PortName for dyn Places {
+    const NAME: &'static str = "places";
+}
+
+impl PortName for dyn Search {
+    const NAME: &'static str = "search";
+}
+
+impl PortName for dyn Notifications {
+    const NAME: &'static str = "notifications";
 }
 
 /// A port wrapper that follows a [`FaultPlan`]; implements whichever port `P` is.
@@ -178,14 +213,16 @@ impl<P: ?Sized> Faulty<P> {
     pub fn plan(&self) -> &Arc<FaultPlan> {
         &self.plan
     }
+}
 
+impl<P: ?Sized + PortName> Faulty<P> {
     async fn call<T>(&self, call: impl Future<Output = Result<T>>) -> Result<T> {
         match self.plan.admit() {
             Admission::Pass => call.await,
-            Admission::Refuse(n) => Err(FaultPlan::fault(n)),
+            Admission::Refuse(n) => Err(FaultPlan::fault(P::NAME, n)),
             Admission::ApplyThenFail(n) => {
                 let _ignored = call.await;
-                Err(FaultPlan::fault(n))
+                Err(FaultPlan::fault(P::NAME, n))
             }
         }
     }
@@ -434,9 +471,73 @@ mod tests {
 
     #[test]
     fn the_fault_is_a_retryable_unavailable_error_naming_the_call() {
-        let error = FaultPlan::fault(7);
+        let error = FaultPlan::fault("records", 7);
         assert!(error.is_retryable());
         let source = std::error::Error::source(&error).map(ToString::to_string);
         assert_eq!(source.as_deref(), Some("injected fault at call 7"));
+    }
+
+    #[test]
+    fn the_fault_names_the_wrapped_port() {
+        let plan = FaultPlan::fail_after(0, FaultMode::Refuse);
+        let stream: Arc<dyn Stream> = Arc::new(NoStream);
+        let faulty = Faulty::new(stream, plan);
+        // A refused call never awaits the port, so one poll finishes it.
+        let mut call = std::pin::pin!(faulty.checkpoint("votes", "scorer"));
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        let std::task::Poll::Ready(answer) = call.as_mut().poll(&mut context) else {
+            panic!("a refused call finishes at once");
+        };
+        let error = answer.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Unavailable {
+                    backend: "stream",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(error.to_string(), "stream is unavailable");
+    }
+
+    /// A stream that is never called (every call of the test is refused before it).
+    #[derive(Debug)]
+    struct NoStream;
+
+    #[async_trait]
+    impl Stream for NoStream {
+        async fn append(&self, _: &str, _: Vec<NewRecord>) -> Result<()> {
+            unreachable!("refused before the call")
+        }
+
+        async fn read(&self, _: &str, _: Option<&Position>, _: u32) -> Result<Batch> {
+            unreachable!("refused before the call")
+        }
+
+        async fn read_until(
+            &self,
+            _: &str,
+            _: Option<&Position>,
+            _: &Position,
+            _: u32,
+        ) -> Result<Batch> {
+            unreachable!("refused before the call")
+        }
+
+        async fn checkpoint(&self, _: &str, _: &str) -> Result<Option<Position>> {
+            unreachable!("refused before the call")
+        }
+
+        async fn commit_checkpoint(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&Position>,
+            _: &Position,
+        ) -> Result<()> {
+            unreachable!("refused before the call")
+        }
     }
 }

@@ -2,10 +2,12 @@
 //! serves (each port applies only its own, once per database, safely from many processes).
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use ocean::{Error, Result};
+use ocean::{Error, ErrorKind, Result};
 use tokio_postgres::NoTls;
 
 use crate::error::{backend, from_pool, from_postgres};
@@ -16,7 +18,9 @@ pub struct ConnectOptions {
     /// Most connections the port's pool opens (at least 1).
     pub max_connections: usize,
     /// How long a call waits for a free connection, or for a new one to open, before it
-    /// fails with `Unavailable`.
+    /// fails with `Unavailable`; also how long a connection's packets may go unacknowledged
+    /// (TCP_USER_TIMEOUT, unless the URL sets `tcp_user_timeout`) before it counts as lost,
+    /// so a query on a connection to a server that vanished fails instead of hanging.
     pub timeout: Duration,
 }
 
@@ -37,6 +41,36 @@ pub(crate) enum Component {
     Places,
     /// `ocean_search_terms` (needs pg_trgm and btree_gin).
     Search,
+}
+
+impl Component {
+    /// The backend name this component's errors carry, so an operator (and the API's 503
+    /// answers) can tell the places database from the search database.
+    pub(crate) fn backend(self) -> &'static str {
+        match self {
+            Component::Places => "postgresql places",
+            Component::Search => "postgresql search",
+        }
+    }
+
+    /// `error` with this component's backend name instead of the crate's generic one.
+    pub(crate) fn attribute(self, error: Error) -> Error {
+        match error {
+            Error::Unavailable { source, .. } => Error::Unavailable {
+                backend: self.backend(),
+                source,
+            },
+            Error::Backend { source, .. } => Error::Backend {
+                backend: self.backend(),
+                source,
+            },
+            Error::Unsupported { operation, .. } => Error::Unsupported {
+                operation,
+                backend: self.backend(),
+            },
+            other => other,
+        }
+    }
 }
 
 /// One schema change, applied at most once per database.
@@ -80,9 +114,13 @@ const LEDGER: &str = "CREATE TABLE IF NOT EXISTS ocean_migrations (
 /// A pool of connections to one database; prints where it points, never the password.
 #[derive(Clone)]
 pub(crate) struct Database {
-    pub(crate) pool: Pool,
+    pool: Pool,
     /// `host:port/dbname`, for Debug.
     target: String,
+    /// Whose migrations [`Database::client`] applies first.
+    component: Component,
+    /// Whether `component`'s migrations are known to be applied (shared by the clones).
+    migrated: Arc<AtomicBool>,
 }
 
 impl fmt::Debug for Database {
@@ -92,6 +130,7 @@ impl fmt::Debug for Database {
             .field("target", &self.target)
             .field("max_connections", &status.max_size)
             .field("open_connections", &status.size)
+            .field("migrated", &self.migrated.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -104,30 +143,66 @@ impl Database {
         options: ConnectOptions,
         component: Component,
     ) -> Result<Database> {
-        let database = Database::open(url, options)?;
-        let mut client = database.pool.get().await.map_err(from_pool)?;
-        migrate(&mut client, component).await?;
+        let database = Database::open(url, options, component)?;
+        drop(database.client().await?);
         Ok(database)
     }
 
+    /// [`Database::connect`], except that a server it cannot reach now (`Unavailable`) is
+    /// logged, not an error: the migrations wait for the first call that reaches it, and
+    /// until then calls fail with `Unavailable`. A malformed URL and permanent failures (bad
+    /// credentials, a missing database or extension) are still errors.
+    pub(crate) async fn connect_or_defer(
+        url: &str,
+        options: ConnectOptions,
+        component: Component,
+    ) -> Result<Database> {
+        let database = Database::open(url, options, component)?;
+        match database.client().await {
+            Ok(_) => Ok(database),
+            Err(error) if error.kind() == ErrorKind::Unavailable => {
+                tracing::warn!(
+                    database = %database.target,
+                    backend = component.backend(),
+                    error = %error,
+                    "postgresql is unreachable; serving anyway, its calls fail until it answers"
+                );
+                Ok(database)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// A pooled connection, after applying the component's pending migrations if no call
+    /// has yet (a port opened while the server was down migrates on its first call that
+    /// reaches it). Errors carry the component's backend name.
+    pub(crate) async fn client(&self) -> Result<deadpool_postgres::Client> {
+        let mut client = self
+            .pool
+            .get()
+            .await
+            .map_err(|error| self.component.attribute(from_pool(error)))?;
+        if !self.migrated.load(Ordering::Acquire) {
+            // Two first calls at once may both migrate: harmless, `migrate` is idempotent.
+            migrate(&mut client, self.component)
+                .await
+                .map_err(|error| self.component.attribute(error))?;
+            self.migrated.store(true, Ordering::Release);
+        }
+        Ok(client)
+    }
+
+    /// `error` named after this database's component (see [`Component::attribute`]).
+    pub(crate) fn attribute(&self, error: Error) -> Error {
+        self.component.attribute(error)
+    }
+
     /// Builds the pool; no connection opens until the first call.
-    fn open(url: &str, options: ConnectOptions) -> Result<Database> {
+    fn open(url: &str, options: ConnectOptions, component: Component) -> Result<Database> {
         if options.max_connections == 0 {
             return Err(Error::invalid("max_connections", "must be at least 1"));
         }
-        // The driver's parse errors never quote the URL, so the password stays out of them.
-        let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
-            Error::invalid(
-                "postgres_url",
-                format!("not a PostgreSQL connection URL: {e}"),
-            )
-        })?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(options.timeout);
-        }
-        if config.get_application_name().is_none() {
-            config.application_name("ocean");
-        }
+        let config = connection_config(url, options)?;
         let target = describe(&config);
         let manager = Manager::from_config(
             config,
@@ -143,8 +218,36 @@ impl Database {
             .create_timeout(Some(options.timeout))
             .build()
             .map_err(backend)?;
-        Ok(Database { pool, target })
+        Ok(Database {
+            pool,
+            target,
+            component,
+            migrated: Arc::new(AtomicBool::new(false)),
+        })
     }
+}
+
+/// The driver's settings for `url`, with the bounds of `options` where the URL sets none.
+fn connection_config(url: &str, options: ConnectOptions) -> Result<tokio_postgres::Config> {
+    // The driver's parse errors never quote the URL, so the password stays out of them.
+    let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
+        Error::invalid(
+            "postgres_url",
+            format!("not a PostgreSQL connection URL: {e}"),
+        )
+    })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(options.timeout);
+    }
+    if config.get_tcp_user_timeout().is_none() {
+        // Without it a query on a connection whose server vanished (no reset, just silence)
+        // waits for the kernel to give up retransmitting: a quarter of an hour on Linux.
+        config.tcp_user_timeout(options.timeout);
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("ocean");
+    }
+    Ok(config)
 }
 
 /// Applies `component`'s migrations that the ledger does not list, in one transaction under
@@ -224,11 +327,136 @@ mod tests {
         assert_eq!(describe(&config), "db.example:6543/places");
     }
 
+    /// A listener that completes TCP handshakes (the kernel's backlog) but never answers:
+    /// a server that hangs, or a firewall that swallows packets after the handshake.
+    fn silent_server() -> (std::net::TcpListener, String) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        (
+            listener,
+            format!("postgres://postgres@127.0.0.1:{port}/test"),
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_server_that_never_answers_is_unavailable_within_the_timeout() {
+        let (_listener, url) = silent_server();
+        let options = ConnectOptions {
+            max_connections: 1,
+            timeout: Duration::from_millis(300),
+        };
+        // Without a bound the call would wait forever; the guard turns that into a failure.
+        let connecting = Database::connect(&url, options, Component::Search);
+        let error = tokio::time::timeout(Duration::from_secs(60), connecting)
+            .await
+            .expect("the pool's timeout ends the wait")
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Unavailable, "{error:?}");
+        assert!(
+            matches!(
+                error,
+                Error::Unavailable {
+                    backend: "postgresql search",
+                    ..
+                }
+            ),
+            "the error names the component: {error:?}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn deferring_serves_a_port_whose_calls_fail_until_the_server_answers() {
+        let (listener, url) = silent_server();
+        let options = ConnectOptions {
+            max_connections: 1,
+            timeout: Duration::from_millis(300),
+        };
+        let database = Database::connect_or_defer(&url, options, Component::Places)
+            .await
+            .expect("an unreachable server is no start-up error");
+        assert!(
+            !database.migrated.load(Ordering::SeqCst),
+            "nothing migrated yet"
+        );
+        let error = database.client().await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Unavailable {
+                    backend: "postgresql places",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        drop(listener);
+        // Refused now: still unavailable, still deferred.
+        let error = database.client().await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Unavailable, "{error:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn deferring_still_refuses_a_bad_url() {
+        let error = Database::connect_or_defer(
+            "postgres://u:pw@host:notaport/db",
+            ConnectOptions::default(),
+            Component::Places,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Invalid, "{error:?}");
+    }
+
+    #[test]
+    fn connections_are_bounded_unless_the_url_says_otherwise() {
+        let options = ConnectOptions {
+            max_connections: 1,
+            timeout: Duration::from_secs(3),
+        };
+        let config = connection_config("postgres://u@db.example/places", options).unwrap();
+        assert_eq!(config.get_connect_timeout(), Some(&options.timeout));
+        assert_eq!(config.get_tcp_user_timeout(), Some(&options.timeout));
+        let config = connection_config(
+            "postgres://u@db.example/places?connect_timeout=1&tcp_user_timeout=20",
+            options,
+        )
+        .unwrap();
+        assert_eq!(config.get_connect_timeout(), Some(&Duration::from_secs(1)));
+        assert_eq!(
+            config.get_tcp_user_timeout(),
+            Some(&Duration::from_secs(20))
+        );
+    }
+
+    #[test]
+    fn attribution_renames_only_backend_errors() {
+        let renamed = Component::Places.attribute(Error::Unavailable {
+            backend: "postgres",
+            source: "refused".into(),
+        });
+        assert!(
+            matches!(
+                renamed,
+                Error::Unavailable {
+                    backend: "postgresql places",
+                    ..
+                }
+            ),
+            "{renamed:?}"
+        );
+        let kept = Component::Search.attribute(Error::invalid("term", "empty"));
+        assert!(
+            matches!(kept, Error::Invalid { field: "term", .. }),
+            "{kept:?}"
+        );
+    }
+
     #[test]
     fn a_bad_url_is_invalid_without_quoting_it() {
         let error = Database::open(
             "postgres://u:pw@host:notaport/db",
             ConnectOptions::default(),
+            Component::Places,
         )
         .unwrap_err();
         assert_eq!(error.kind(), ocean::ErrorKind::Invalid);

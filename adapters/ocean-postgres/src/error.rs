@@ -16,7 +16,8 @@ use deadpool_postgres::PoolError;
 use ocean::Error;
 use tokio_postgres::error::SqlState;
 
-/// The backend name in every error this crate returns.
+/// The backend name of the errors made here; the ports replace it with their database's
+/// (`postgresql places`, `postgresql search`: `Component::attribute`) before returning them.
 pub(crate) const BACKEND: &str = "postgres";
 
 /// Maps a driver error (a failed query, connect or transaction) to its port error kind.

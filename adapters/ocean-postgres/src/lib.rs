@@ -13,7 +13,11 @@
 //! settings), keeps a small pool (deadpool, [`ConnectOptions`]), and applies its own
 //! migrations from `migrations/` (embedded) when it connects: in one transaction, under an
 //! advisory lock, recorded in `ocean_migrations`, so concurrent starts apply each once.
-//! Every query is a prepared statement with bound parameters.
+//! `connect_or_defer` serves even when the server is down at start: calls fail with
+//! `Unavailable`, within the pool's timeout, until it answers, and the first call that
+//! reaches it migrates. Errors name the component (`postgresql places`, `postgresql
+//! search`), so an outage says which database is down. Every query is a prepared statement
+//! with bound parameters.
 //!
 //! Tested against PostgreSQL 15 with PostGIS 3.3 (Debian's `postgresql-15-postgis-3`) and
 //! contrib's pg_trgm and btree_gin. Limits: a server without PostGIS makes

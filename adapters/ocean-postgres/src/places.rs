@@ -15,7 +15,7 @@ use ocean::{Error, Result};
 use tokio_postgres::Row;
 
 use crate::db::{Component, ConnectOptions, Database};
-use crate::error::{backend, from_pool, from_postgres};
+use crate::error::{backend, from_postgres};
 
 /// Places upserted per statement by [`Places::load`] (seven arrays of this many values).
 const LOAD_CHUNK: usize = 5_000;
@@ -81,18 +81,66 @@ impl PostgresPlaces {
         Ok(PostgresPlaces { database })
     }
 
+    /// [`PostgresPlaces::connect_with`] for a host that must start while PostgreSQL is down: a
+    /// server that cannot be reached now is logged, not an error. The port's calls then fail
+    /// with `Unavailable` (fast when the connection is refused, else after `options.timeout`)
+    /// until the server answers; the first call that reaches it applies the migrations. A
+    /// malformed URL and permanent failures (bad credentials, a missing database or
+    /// extension) still fail here.
+    pub async fn connect_or_defer(url: &str, options: ConnectOptions) -> Result<PostgresPlaces> {
+        let database = Database::connect_or_defer(url, options, Component::Places).await?;
+        Ok(PostgresPlaces { database })
+    }
+
     /// Runs `sql` with `params` on a pooled connection (a cached prepared statement).
     async fn query(
         &self,
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Row>> {
-        let client = self.database.pool.get().await.map_err(from_pool)?;
-        let statement = client.prepare_cached(sql).await.map_err(from_postgres)?;
+        let client = self.database.client().await?;
+        let statement = client
+            .prepare_cached(sql)
+            .await
+            .map_err(|error| self.database.attribute(from_postgres(error)))?;
         client
             .query(&statement, params)
             .await
-            .map_err(from_postgres)
+            .map_err(|error| self.database.attribute(from_postgres(error)))
+    }
+
+    /// Upserts `places` (one row per id) in chunks inside one transaction.
+    async fn upsert(&self, places: &[Place]) -> Result<()> {
+        let mut client = self.database.client().await?;
+        let tx = client.transaction().await.map_err(from_postgres)?;
+        let statement = tx.prepare_cached(UPSERT).await.map_err(from_postgres)?;
+        for chunk in places.chunks(LOAD_CHUNK) {
+            let ids: Vec<&str> = chunk.iter().map(|p| p.id.as_str()).collect();
+            let names: Vec<&str> = chunk.iter().map(|p| p.name.as_str()).collect();
+            let regions: Vec<&str> = chunk.iter().map(|p| p.region.as_str()).collect();
+            let countries: Vec<&str> = chunk.iter().map(|p| p.country.as_str()).collect();
+            let lats: Vec<f64> = chunk.iter().map(|p| p.lat).collect();
+            let lons: Vec<f64> = chunk.iter().map(|p| p.lon).collect();
+            let populations = chunk
+                .iter()
+                .map(population_to_sql)
+                .collect::<Result<Vec<_>>>()?;
+            tx.execute(
+                &statement,
+                &[
+                    &ids,
+                    &names,
+                    &regions,
+                    &countries,
+                    &lats,
+                    &lons,
+                    &populations,
+                ],
+            )
+            .await
+            .map_err(from_postgres)?;
+        }
+        tx.commit().await.map_err(from_postgres)
     }
 }
 
@@ -158,36 +206,9 @@ impl Places for PostgresPlaces {
             .map(|place| (place.id.clone(), place))
             .collect();
         let latest: Vec<Place> = latest.into_values().collect();
-        let mut client = self.database.pool.get().await.map_err(from_pool)?;
-        let tx = client.transaction().await.map_err(from_postgres)?;
-        let statement = tx.prepare_cached(UPSERT).await.map_err(from_postgres)?;
-        for chunk in latest.chunks(LOAD_CHUNK) {
-            let ids: Vec<&str> = chunk.iter().map(|p| p.id.as_str()).collect();
-            let names: Vec<&str> = chunk.iter().map(|p| p.name.as_str()).collect();
-            let regions: Vec<&str> = chunk.iter().map(|p| p.region.as_str()).collect();
-            let countries: Vec<&str> = chunk.iter().map(|p| p.country.as_str()).collect();
-            let lats: Vec<f64> = chunk.iter().map(|p| p.lat).collect();
-            let lons: Vec<f64> = chunk.iter().map(|p| p.lon).collect();
-            let populations = chunk
-                .iter()
-                .map(population_to_sql)
-                .collect::<Result<Vec<_>>>()?;
-            tx.execute(
-                &statement,
-                &[
-                    &ids,
-                    &names,
-                    &regions,
-                    &countries,
-                    &lats,
-                    &lons,
-                    &populations,
-                ],
-            )
+        self.upsert(&latest)
             .await
-            .map_err(from_postgres)?;
-        }
-        tx.commit().await.map_err(from_postgres)?;
+            .map_err(|error| self.database.attribute(error))?;
         Ok(LoadSummary { loaded })
     }
 

@@ -17,7 +17,7 @@ use ocean::{Error, Result, check_name};
 use tokio_postgres::Row;
 
 use crate::db::{Component, ConnectOptions, Database};
-use crate::error::{backend, from_pool, from_postgres};
+use crate::error::{backend, from_postgres};
 
 /// Adds a term, or updates the displayed spelling of its lowercase form.
 const INDEX: &str = "INSERT INTO ocean_search_terms (namespace, lowered, display)
@@ -61,18 +61,32 @@ impl PostgresSearch {
         Ok(PostgresSearch { database })
     }
 
+    /// [`PostgresSearch::connect_with`] for a host that must start while PostgreSQL is down: a
+    /// server that cannot be reached now is logged, not an error. The port's calls then fail
+    /// with `Unavailable` (fast when the connection is refused, else after `options.timeout`)
+    /// until the server answers; the first call that reaches it applies the migrations. A
+    /// malformed URL and permanent failures (bad credentials, a missing database or
+    /// extension) still fail here.
+    pub async fn connect_or_defer(url: &str, options: ConnectOptions) -> Result<PostgresSearch> {
+        let database = Database::connect_or_defer(url, options, Component::Search).await?;
+        Ok(PostgresSearch { database })
+    }
+
     /// Runs `sql` with `params` on a pooled connection (a cached prepared statement).
     async fn query(
         &self,
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Row>> {
-        let client = self.database.pool.get().await.map_err(from_pool)?;
-        let statement = client.prepare_cached(sql).await.map_err(from_postgres)?;
+        let client = self.database.client().await?;
+        let statement = client
+            .prepare_cached(sql)
+            .await
+            .map_err(|error| self.database.attribute(from_postgres(error)))?;
         client
             .query(&statement, params)
             .await
-            .map_err(from_postgres)
+            .map_err(|error| self.database.attribute(from_postgres(error)))
     }
 }
 

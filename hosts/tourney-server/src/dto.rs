@@ -446,6 +446,18 @@ pub struct VoteBody {
     pub winner: String,
 }
 
+/// What `PUT /v1/users/me/matches/{match_id}` did with the vote.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoteRecorded {
+    /// `recorded`: the vote counts. `held`: the vote is recorded (the match is judged) but
+    /// held for review and not counted, because it came sooner after the match was
+    /// proposed than a person judges (`app.min_vote_delay_ms`).
+    #[schema(pattern = "^(recorded|held)$")]
+    pub status: String,
+    /// Whether the vote is held for review (`status` is `held`).
+    pub held: bool,
+}
+
 /// A win of one of the user's photos.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Win {

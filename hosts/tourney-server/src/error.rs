@@ -91,11 +91,15 @@ pub enum ApiError {
         /// The offending field, if one.
         field: Option<String>,
     },
-    /// 429: rate limited.
+    /// 429: over a rate limit; answered with `Retry-After`.
     #[error("{message}")]
     TooManyRequests {
-        /// What limit was hit.
+        /// The limit hit, as the settings name it (`votes_user`): the body's `field`.
+        limit: &'static str,
+        /// What limit was hit and when to retry.
         message: String,
+        /// Whole seconds, at least 1, until a request can pass: the `Retry-After` header.
+        retry_after_secs: u64,
     },
     /// 503: a backend is temporarily unavailable; retrying later may work.
     #[error("{message}")]
@@ -182,10 +186,17 @@ impl ApiError {
         }
     }
 
-    /// A 429 `too_many_requests`.
-    pub fn too_many_requests(message: impl Into<String>) -> Self {
+    /// A 429 `too_many_requests` over the limit named `limit`, to retry after
+    /// `retry_after_secs` seconds (at least 1).
+    pub fn too_many_requests(
+        limit: &'static str,
+        message: impl Into<String>,
+        retry_after_secs: u64,
+    ) -> Self {
         ApiError::TooManyRequests {
+            limit,
             message: message.into(),
+            retry_after_secs: retry_after_secs.max(1),
         }
     }
 
@@ -265,12 +276,14 @@ impl ApiError {
         }
     }
 
-    /// The field the JSON body's `field` names, if any.
+    /// The field the JSON body's `field` names, if any: the input at fault, or for a 429
+    /// the limit hit.
     pub fn field(&self) -> Option<&str> {
         match self {
             ApiError::BadRequest { field, .. }
             | ApiError::Conflict { field, .. }
             | ApiError::Unprocessable { field, .. } => field.as_deref(),
+            ApiError::TooManyRequests { limit, .. } => Some(limit),
             _ => None,
         }
     }
@@ -367,12 +380,14 @@ pub struct ErrorBody {
     pub error: String,
     /// Human text; never a stack trace or a backend's internals.
     pub message: String,
-    /// The input field at fault, when one is.
+    /// The input field at fault, when one is; for a 429 the limit hit (e.g. `votes_user`,
+    /// `sign_up_ip`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
 
-/// THE function that renders an error: status, JSON body, and for every 5xx an error-level
+/// THE function that renders an error: status, JSON body (a 429 with `Retry-After`), and for
+/// every 5xx an error-level
 /// log line (a Sentry event when Sentry is set up) with the cause chain of an internal
 /// error (the body then says only "internal error").
 pub fn error_response(error: &ApiError) -> Response {
@@ -391,8 +406,26 @@ pub fn error_response(error: &ApiError) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let ApiError::Unavailable { .. } = error {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(UNAVAILABLE_RETRY_AFTER_SECS),
+        );
+    }
+    if let ApiError::TooManyRequests {
+        retry_after_secs, ..
+    } = error
+    {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+    }
     response
 }
+
+/// The `Retry-After` (seconds) of a 503: a backend outage is usually a connection lost and
+/// re-made or a failover, so a retry a few seconds later is worth it and cheap to refuse.
+const UNAVAILABLE_RETRY_AFTER_SECS: &str = "5";
 
 /// The JSON body for `error`.
 fn error_body(error: &ApiError) -> ErrorBody {
@@ -522,6 +555,38 @@ mod tests {
             body.get("field").is_none(),
             "no field key when none: {body}"
         );
+    }
+
+    #[test]
+    fn an_unavailable_backend_is_a_503_that_names_it_and_says_when_to_retry() {
+        let error = ApiError::from(ocean::Error::Unavailable {
+            backend: "postgresql places",
+            source: "connection refused".into(),
+        });
+        let response = error_response(&error);
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        let body = body_of(&error);
+        assert_eq!(body["error"], "unavailable");
+        assert_eq!(
+            body["message"],
+            "the postgresql places backend is unavailable, retry later"
+        );
+        assert!(
+            !body.to_string().contains("refused"),
+            "no internals: {body}"
+        );
+    }
+
+    #[test]
+    fn too_many_requests_names_its_limit_and_says_when_to_retry() {
+        let error = ApiError::too_many_requests("votes_user", "too many votes", 0);
+        let response = error_response(&error);
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1", "at least 1 s");
+        let body = body_of(&error);
+        assert_eq!(body["error"], "too_many_requests");
+        assert_eq!(body["field"], "votes_user");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Filters handlers build on: the shared state, a JSON body (content type checked, size
-//! capped, serde's message on bad JSON), a size-capped raw body, and a typed query string;
-//! each refuses with an [`ApiError`] so the answer has the one JSON error shape.
+//! capped, serde's message on bad JSON), a size-capped raw body, a typed query string, and
+//! the client's address; each refuses with an [`ApiError`] so the answer has the one JSON
+//! error shape.
 
+use std::net::SocketAddr;
 use std::pin::pin;
 
 use futures_util::StreamExt;
@@ -68,13 +70,16 @@ pub fn query<T>() -> impl Filter<Extract = (T,), Error = Rejection> + Clone
 where
     T: DeserializeOwned + Send + 'static,
 {
-    raw_query().and_then(|raw: String| async move {
-        serde_urlencoded::from_str::<T>(&raw).map_err(|e| {
-            ApiError::bad_request(format!("bad query string: {e}"))
-                .with_field("query")
-                .reject()
-        })
-    })
+    raw_query()
+        .and_then(|raw: String| async move { parse_query::<T>(&raw).map_err(ApiError::reject) })
+}
+
+/// Parses a raw query string as `T`, refusing with 400 naming `query`: what [`query`] runs
+/// on every request, exposed for the fuzz targets (`fuzz/`).
+#[doc(hidden)]
+pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
+    serde_urlencoded::from_str::<T>(raw)
+        .map_err(|e| ApiError::bad_request(format!("bad query string: {e}")).with_field("query"))
 }
 
 /// The raw query string, empty when there is none.
@@ -98,8 +103,10 @@ fn check_json_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
     )))
 }
 
-/// Parses a JSON body, naming the field serde names when it names one.
-fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+/// Parses a JSON body, naming the field serde names when it names one: what
+/// [`json_body`] runs once the body is read, exposed for the fuzz targets (`fuzz/`).
+#[doc(hidden)]
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
             "the request body is empty; send a json value",
@@ -157,17 +164,58 @@ where
 }
 
 /// Decodes a percent-encoded path segment as UTF-8 (names and tags may hold any script and
-/// emoji); [`ApiError::invalid`] naming `field` otherwise.
-pub(crate) fn percent_decode(field: &'static str, segment: &str) -> Result<String, ApiError> {
+/// emoji); [`ApiError::invalid`] naming `field` otherwise. Public for the fuzz targets
+/// (`fuzz/`).
+#[doc(hidden)]
+pub fn percent_decode(field: &'static str, segment: &str) -> Result<String, ApiError> {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8()
         .map(|text| text.into_owned())
         .map_err(|_| ApiError::invalid(field, "not valid percent-encoded UTF-8"))
 }
 
+/// The client's address: `X-Forwarded-For`'s first entry when the `app.behind_proxy`
+/// setting says a proxy sets it, else the connection's peer (a client could forge the
+/// header); empty when neither is known. Flags record it and the per-address rate limits
+/// count by it.
+pub(crate) fn client_address(
+    behind_proxy: bool,
+) -> impl Filter<Extract = (String,), Error = std::convert::Infallible> + Clone {
+    warp::addr::remote()
+        .and(
+            warp::header::optional::<String>("x-forwarded-for")
+                .or(warp::any().map(|| None))
+                .unify(),
+        )
+        .map(move |peer: Option<SocketAddr>, forwarded: Option<String>| {
+            pick_address(behind_proxy, peer, forwarded.as_deref())
+        })
+}
+
+fn pick_address(behind_proxy: bool, peer: Option<SocketAddr>, forwarded: Option<&str>) -> String {
+    let first_forwarded = forwarded
+        .and_then(|header| header.split(',').next())
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty());
+    match (behind_proxy, first_forwarded) {
+        (true, Some(entry)) => entry.to_owned(),
+        _ => peer.map(|peer| peer.ip().to_string()).unwrap_or_default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_proxy() {
+        let peer: Option<SocketAddr> = Some("10.0.0.7:5555".parse().unwrap());
+        let forwarded = Some(" 203.0.113.9 , 10.0.0.1");
+        assert_eq!(pick_address(true, peer, forwarded), "203.0.113.9");
+        assert_eq!(pick_address(false, peer, forwarded), "10.0.0.7");
+        assert_eq!(pick_address(true, peer, Some(" ")), "10.0.0.7");
+        assert_eq!(pick_address(true, None, None), "");
+    }
 
     #[test]
     fn segments_are_percent_decoded() {

@@ -12,6 +12,7 @@ pub mod dto;
 pub mod error;
 pub mod filters;
 pub mod metrics;
+pub mod rate_limit;
 mod routes;
 pub mod seed;
 
@@ -34,6 +35,7 @@ pub use error::{ApiError, ErrorBody};
 pub use routes::{SERVED_ROUTES, ServedRoute, openapi, route_of};
 
 use crate::metrics::Metrics;
+use crate::rate_limit::RateLimits;
 
 /// Told about every upload the embedded media routes store, e.g. to queue its processing.
 /// An error fails the upload's answer (the object stays stored; the client's retry stores
@@ -75,6 +77,8 @@ pub struct StateParts {
     pub metrics: Arc<Metrics>,
     /// Told about each stored upload; `None`: nobody is.
     pub upload_listener: Option<Arc<dyn UploadListener>>,
+    /// The rate limits of `app.rate_limits`, shared by every request.
+    pub rate_limits: Arc<RateLimits>,
     /// The game's use cases over the ports.
     pub game: Game,
 }
@@ -88,11 +92,12 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// The state for `ports` opened from `settings`, with fresh metrics, the game built from
-    /// the settings, and uploads handed to the game (which queues their processing).
-    /// Refuses settings the game's rules cannot take.
+    /// The state for `ports` opened from `settings`, with fresh metrics and rate limits,
+    /// the game built from the settings, and uploads handed to the game (which queues their
+    /// processing). Refuses settings the game's rules or the rate limits cannot take.
     pub fn new(ports: Ports, settings: Arc<AppSettings>) -> anyhow::Result<Self> {
         let game = tourney_wiring::game(&ports, &settings)?;
+        let rate_limits = Arc::new(RateLimits::new(&settings.app.rate_limits)?);
         let uploads: Arc<dyn UploadListener> = Arc::new(GameUploads(game.clone()));
         Ok(Self(Arc::new(StateParts {
             ports,
@@ -100,6 +105,7 @@ impl AppState {
             started_at: Instant::now(),
             metrics: Arc::new(Metrics::new(routes::SERVED_ROUTES)),
             upload_listener: Some(uploads),
+            rate_limits,
             game,
         })))
     }

@@ -12,6 +12,10 @@ use tourney_core::service::{Game, NewPhoto, NewUser, ProfilePatch, ProposalOptio
 use tourney_core::{Coordinates, MediaType, UserId};
 use tourney_worker::{Worker, now};
 
+/// How long before voting a demo judge's matches were proposed, beyond the game's least
+/// vote delay.
+const DEMO_THINKING: Duration = Duration::from_secs(2);
+
 /// How much demo content to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeedOptions {
@@ -100,8 +104,11 @@ pub async fn seed_demo(
         .await?;
         report.users += 1;
         for _ in 0..options.rounds {
+            // The demo judges look at their matches as long as a person would, so that
+            // their votes count (`app.min_vote_delay_ms` holds quicker ones for review).
+            let looked_at = now().saturating_sub(game.config().min_vote_delay + DEMO_THINKING);
             let proposal = game
-                .propose(judge, ProposalOptions::default(), now(), &mut rng)
+                .propose(judge, ProposalOptions::default(), looked_at, &mut rng)
                 .await
                 .context("proposing demo matches")?;
             for proposed in proposal.matches {

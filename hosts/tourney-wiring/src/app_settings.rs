@@ -43,8 +43,9 @@ pub struct TourneySettings {
     /// this order).
     pub featured_tags: BTreeMap<String, Vec<String>>,
     /// Whether the server runs behind a reverse proxy that sets `X-Forwarded-For`: the
-    /// client address recorded with a flag is then that header's first entry, else the
-    /// connection's peer address (a client could forge the header).
+    /// client address recorded with a flag, and counted by the per-address rate limits, is
+    /// then that header's first entry, else the connection's peer address (a client could
+    /// forge the header).
     pub behind_proxy: bool,
     /// The server's public base URL, where share pages live (`share_url` is
     /// `<public_url>/<photo id>`); unset: the embedded media backend's `public_url`, else
@@ -58,6 +59,92 @@ pub struct TourneySettings {
     pub sentry_dsn: Option<ocean::settings::Secret>,
     /// The Sentry environment name (`production`, `staging`...).
     pub sentry_environment: Option<String>,
+    /// Milliseconds that must pass between a match being proposed to a judge and their
+    /// vote on it. A vote sooner than that is recorded but held for review (answered 200
+    /// with `held: true`, never scored, listed to admins at `/admin/held_votes`). 0: off.
+    pub min_vote_delay_ms: u64,
+    /// Request rate limits per client address and per user (`[app.rate_limits]`).
+    pub rate_limits: RateLimitSettings,
+}
+
+/// Rate limits on the requests that create things, per client address (the address flags
+/// record: see `behind_proxy`) and per signed-in user, each a token bucket: `*_burst`
+/// requests at once, refilled at `*_per_minute`. A request over a limit is answered 429
+/// with `Retry-After`. A `*_per_minute` of 0 turns that limit off.
+///
+/// The defaults leave a person on a phone far below every limit (judging is fast: a vote
+/// every half second for a minute stays within the per-user vote limit), and the per-address
+/// limits room for many people behind one address (a carrier's NAT, an office).
+/// Keys are flat (`votes_user_per_minute`), so setting one keeps the others' defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// Whether any limit applies (false: none, whatever the numbers below say).
+    pub enabled: bool,
+    /// Sign-ups (`POST /v1/users`) per minute from one address.
+    pub sign_up_ip_per_minute: u32,
+    /// Sign-ups one address may make at once.
+    pub sign_up_ip_burst: u32,
+    /// Votes (`PUT /v1/users/me/matches/{id}` and tournament reports) per minute from one
+    /// address.
+    pub votes_ip_per_minute: u32,
+    /// Votes one address may send at once.
+    pub votes_ip_burst: u32,
+    /// Votes per minute from one user.
+    pub votes_user_per_minute: u32,
+    /// Votes one user may send at once.
+    pub votes_user_burst: u32,
+    /// New comments per minute from one address.
+    pub comments_ip_per_minute: u32,
+    /// New comments one address may send at once.
+    pub comments_ip_burst: u32,
+    /// New comments per minute from one user.
+    pub comments_user_per_minute: u32,
+    /// New comments one user may send at once.
+    pub comments_user_burst: u32,
+    /// Flags per minute from one address.
+    pub flags_ip_per_minute: u32,
+    /// Flags one address may send at once.
+    pub flags_ip_burst: u32,
+    /// Flags per minute from one user.
+    pub flags_user_per_minute: u32,
+    /// Flags one user may send at once.
+    pub flags_user_burst: u32,
+    /// Upload requests (`POST /v1/photos` and `POST /v1/photos/{id}/uploaded`: two per
+    /// photo) per minute from one address.
+    pub uploads_ip_per_minute: u32,
+    /// Upload requests one address may send at once.
+    pub uploads_ip_burst: u32,
+    /// Upload requests per minute from one user.
+    pub uploads_user_per_minute: u32,
+    /// Upload requests one user may send at once.
+    pub uploads_user_burst: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            sign_up_ip_per_minute: 30,
+            sign_up_ip_burst: 120,
+            votes_ip_per_minute: 3_000,
+            votes_ip_burst: 3_000,
+            votes_user_per_minute: 120,
+            votes_user_burst: 60,
+            comments_ip_per_minute: 300,
+            comments_ip_burst: 300,
+            comments_user_per_minute: 10,
+            comments_user_burst: 20,
+            flags_ip_per_minute: 300,
+            flags_ip_burst: 300,
+            flags_user_per_minute: 10,
+            flags_user_burst: 30,
+            uploads_ip_per_minute: 600,
+            uploads_ip_burst: 600,
+            uploads_user_per_minute: 30,
+            uploads_user_burst: 60,
+        }
+    }
 }
 
 /// How the hosts write logs.
@@ -103,6 +190,8 @@ impl Default for TourneySettings {
             log_format: LogFormat::Text,
             sentry_dsn: None,
             sentry_environment: None,
+            min_vote_delay_ms: 300,
+            rate_limits: RateLimitSettings::default(),
         }
     }
 }

@@ -136,24 +136,28 @@ pub(crate) async fn notifications<App>(
     ))))
 }
 
-/// The places port on PostgreSQL (migrated on connect).
+/// The places port on PostgreSQL (migrated on connect, or on its first call that reaches
+/// the server when it is down at start: the server starts and reports it at `/v1/test`).
 pub(crate) async fn places<App>(settings: &Settings<App>) -> Result<Option<Arc<dyn Places>>> {
     let PlacesBackend::Postgres { url } = &settings.places else {
         return Ok(None);
     };
-    let places = ocean_postgres::PostgresPlaces::connect(url.expose())
+    let options = ocean_postgres::ConnectOptions::default();
+    let places = ocean_postgres::PostgresPlaces::connect_or_defer(url.expose(), options)
         .await
         .context("connecting the places port to postgresql (places.url)")?;
     tracing::info!("places on postgresql");
     Ok(Some(Arc::new(places)))
 }
 
-/// The search port on PostgreSQL (migrated on connect).
+/// The search port on PostgreSQL (migrated on connect, or on its first call that reaches
+/// the server when it is down at start: the server starts and reports it at `/v1/test`).
 pub(crate) async fn search<App>(settings: &Settings<App>) -> Result<Option<Arc<dyn Search>>> {
     let SearchBackend::Postgres { url } = &settings.search else {
         return Ok(None);
     };
-    let search = ocean_postgres::PostgresSearch::connect(url.expose())
+    let options = ocean_postgres::ConnectOptions::default();
+    let search = ocean_postgres::PostgresSearch::connect_or_defer(url.expose(), options)
         .await
         .context("connecting the search port to postgresql (search.url)")?;
     tracing::info!("search on postgresql");

@@ -31,7 +31,7 @@ use ocean_facebook::{FacebookIdentity, FacebookOptions};
 use tourney_core::service::{Game, GameConfig, GamePorts};
 use tourney_core::{Category, CategoryList, Tag, TrendingConfig};
 
-pub use app_settings::{AppSettings, LogFormat, TourneySettings};
+pub use app_settings::{AppSettings, LogFormat, RateLimitSettings, TourneySettings};
 pub use cloud::init_aws;
 
 /// Every port the product uses, each behind its trait.
@@ -60,8 +60,9 @@ pub struct Ports {
 }
 
 /// Opens every port as `settings` say: embedded files and indexes (blocking), AWS clients
-/// (no request yet), PostgreSQL pools (connected and migrated). Call it before serving,
-/// then [`load_datasets`].
+/// (no request yet), PostgreSQL pools (connected and migrated; a database that cannot be
+/// reached yet is logged and its port's calls fail until it answers). Call it before
+/// serving, then [`load_datasets`].
 pub async fn open<App>(settings: &Settings<App>) -> Result<Ports> {
     let mut aws = cloud::Aws::default();
     let data_dir = settings.data_dir.as_path();
@@ -224,6 +225,7 @@ pub fn game(ports: &Ports, settings: &AppSettings) -> Result<Game> {
         board_fresh_for: Duration::from_millis(app.board_fresh_ms),
         featured_tags: app.featured_tags.clone(),
         share_base_url: share_base_url(settings),
+        min_vote_delay: Duration::from_millis(app.min_vote_delay_ms),
         ..GameConfig::default()
     };
     let game_ports = GamePorts {

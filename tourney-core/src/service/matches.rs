@@ -16,6 +16,7 @@ use crate::pairing::{
     JudgeHistory, PairingCandidate, PairingConfig, PairingRequest, propose_matches,
 };
 use crate::prediction::predict_match;
+use crate::service::held_votes;
 use crate::service::photos::{PhotoRecord, PhotoView};
 use crate::service::read_cache::{Pool, PoolKey};
 use crate::service::store::{self, Versioned};
@@ -71,6 +72,9 @@ pub struct Proposal {
 pub enum VoteOutcome {
     /// Recorded and sent for scoring.
     Accepted,
+    /// Recorded but held for review, never scored: it came sooner after the match was
+    /// proposed than [`GameConfig::min_vote_delay`](crate::service::GameConfig::min_vote_delay).
+    Held,
 }
 
 /// A match as remembered for its judge.
@@ -94,6 +98,9 @@ pub(crate) struct CastVote {
     pub(crate) at: i64,
     /// Whether it reached the stream (false after a crash in between: a retry resends it).
     pub(crate) sent: bool,
+    /// Held for review (too soon after the proposal): never sent for scoring.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) held: bool,
 }
 
 /// A vote on its way to scoring.
@@ -322,7 +329,12 @@ impl Game {
     /// Records the judge's vote on a match proposed to them (`winner` is `a` or `b`) and
     /// sends it for scoring. Exactly once: a second vote on the match is
     /// [`ServiceError::Conflict`] (`already_judged`), and a retry after a failure resends
-    /// the same vote, which scoring counts once.
+    /// the same vote, which scoring counts once. A match never proposed to the judge is
+    /// [`ServiceError::NotFound`].
+    ///
+    /// A vote sooner after the proposal than `min_vote_delay` is [`VoteOutcome::Held`]:
+    /// recorded on the match and listed for review in one commit, never sent for scoring.
+    /// It is final like any vote: a retry, or another winner, is `already_judged`.
     pub async fn vote(
         &self,
         judge: UserId,
@@ -344,7 +356,7 @@ impl Game {
         let already_voted = stored.value.vote.is_some();
         let mut shown = stored.value;
         let cast = match &shown.vote {
-            Some(cast) if cast.winner == winner && !cast.sent => cast.clone(),
+            Some(cast) if cast.winner == winner && !cast.sent && !cast.held => cast.clone(),
             Some(_) => {
                 return Err(ServiceError::Conflict {
                     code: "already_judged",
@@ -352,14 +364,29 @@ impl Game {
                 });
             }
             None => {
+                let min_delay = self.config.min_vote_delay;
                 let cast = CastVote {
                     vote_id: store::vote_id(&format!("{judge_text}#{match_id}")),
                     winner: winner.to_owned(),
                     at: now.millis(),
                     sent: false,
+                    held: held_votes::too_soon(min_delay, shown.proposed_at, now),
                 };
                 shown.vote = Some(cast.clone());
                 let write = store::put(key.clone(), &shown, stored.version)?;
+                if cast.held {
+                    let hold = held_votes::hold_write(judge, match_id, &shown, &cast, min_delay)?;
+                    return match self.ports.records.commit(vec![write, hold]).await {
+                        Ok(()) => Ok(VoteOutcome::Held),
+                        Err(error) if error.kind() == ocean::ErrorKind::Conflict => {
+                            Err(ServiceError::Conflict {
+                                code: "already_judged",
+                                message: format!("match {match_id} was judged meanwhile"),
+                            })
+                        }
+                        Err(error) => Err(error.into()),
+                    };
+                }
                 if let Err(error) = self.ports.records.write(write).await {
                     if error.kind() == ocean::ErrorKind::Conflict {
                         return Err(ServiceError::Conflict {

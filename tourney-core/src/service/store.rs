@@ -23,6 +23,7 @@
 //! | flag (one per flagger per object; kind `user`, `photo` or `comment`) | `flag#<kind>#<object>` | `f#<flagger>` | |
 //! | an object's flag counts | `flag#<kind>#<object>` | `summary` | 0 while flags are open: `modq` (sort: open count, last flag time, kind, object) |
 //! | moderation history entry | `flag#<kind>#<object>` | `h#<time>#<random>` | |
+//! | vote held for review (`held_votes.rs`) | `held_votes` | `<time>#<vote>` | |
 //!
 //! Bodies are JSON. Versions count writes: each write stores the read version + 1 under
 //! `Condition::VersionIs(read version)`, so concurrent writers conflict instead of losing

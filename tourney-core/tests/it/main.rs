@@ -5,6 +5,7 @@ mod awards;
 mod bracket;
 mod comments;
 mod global_pool;
+mod held_votes;
 mod leaderboard;
 mod moderation;
 mod pairing;

@@ -1,5 +1,6 @@
 //! The admin area under `/admin`: server-rendered HTML pages (the moderation queue; a
-//! user's, a photo's and a comment's page with flags and history) and the moderation
+//! user's, a photo's and a comment's page with flags and history; the votes held for
+//! review) and the moderation
 //! actions as plain HTML forms POSTing to `/admin/...`, each answered with a redirect back
 //! to the object's page.
 //!
@@ -30,6 +31,8 @@ use crate::routes::{clock, secure_rng};
 
 /// Entries per page of the moderation queue.
 const QUEUE_PAGE: u32 = 50;
+/// Entries per page of the held votes.
+const HELD_VOTES_PAGE: u32 = 50;
 
 /// The headers of an admin request that authentication and the cross-site check read.
 #[derive(Debug, Clone, Default)]
@@ -51,6 +54,12 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(request.clone())
         .and(with_state(state.clone()))
         .then(queue_page);
+    let held = warp::path!("admin" / "held_votes")
+        .and(warp::get())
+        .and(raw_query())
+        .and(request.clone())
+        .and(with_state(state.clone()))
+        .then(held_votes_page);
     let user = warp::path!("admin" / "users" / String)
         .and(warp::get())
         .and(request.clone())
@@ -102,6 +111,8 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(with_state(state))
         .then(resolve_flag);
     queue
+        .or(held)
+        .unify()
         .or(user)
         .unify()
         .or(photo)
@@ -129,6 +140,7 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 #[derive(OpenApi)]
 #[openapi(paths(
     queue_page,
+    held_votes_page,
     user_page,
     photo_page,
     comment_page,
@@ -241,7 +253,7 @@ impl AdminRequest {
     }
 }
 
-/// `?cursor=` of the queue.
+/// `?cursor=` of the queue and of the held votes.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct QueueQuery {
@@ -267,6 +279,33 @@ async fn queue_page(query: String, request: AdminRequest, state: AppState) -> Re
             Ok((
                 "Moderation queue".to_owned(),
                 pages::queue(&entries, next.as_deref()),
+            ))
+        }
+        .await,
+    )
+}
+
+/// The votes held for review (cast sooner after their match was proposed than
+/// `app.min_vote_delay_ms`: recorded, never scored), newest first, 50 a page.
+#[utoipa::path(get, path = "/admin/held_votes", tag = "admin",
+    params(("cursor" = Option<String>, Query, description = "the next page's cursor")),
+    responses((status = 200, description = "the held votes", content_type = "text/html"),
+        (status = 400, description = "a bad query string or cursor", content_type = "text/html"),
+        (status = 401, description = "no or bad credentials; asks for Basic (user id, token)", content_type = "text/html"),
+        (status = 403, description = "not an admin", content_type = "text/html")))]
+async fn held_votes_page(query: String, request: AdminRequest, state: AppState) -> Response {
+    render(
+        async {
+            let admin = request.admin(&state).await?;
+            let query: QueueQuery = serde_urlencoded::from_str(&query)
+                .map_err(|e| ApiError::invalid("query", format!("bad query string: {e}")))?;
+            let (held, next) = state
+                .game
+                .held_votes(admin, HELD_VOTES_PAGE, query.cursor)
+                .await?;
+            Ok((
+                "Votes held for review".to_owned(),
+                pages::held_votes(&held, next.as_deref()),
             ))
         }
         .await,

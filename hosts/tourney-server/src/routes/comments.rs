@@ -12,6 +12,7 @@ use crate::auth::authenticated;
 use crate::dto::{Comment, CommentBody, List, Paging, page_count};
 use crate::error::{ApiError, respond};
 use crate::filters::{json_body, query, with_state};
+use crate::rate_limit::{Action, authenticated_within, within_address_limit};
 use crate::routes::{clock, secure_rng};
 
 /// Default and largest page of comments.
@@ -28,7 +29,8 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .map(respond);
     let add = warp::path!("v1" / "photos" / String / "comments")
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(within_address_limit(&state, Action::Comments))
+        .and(authenticated_within(state.clone(), Action::Comments))
         .and(json_body::<CommentBody>())
         .and(with_state(state))
         .then(add_comment)

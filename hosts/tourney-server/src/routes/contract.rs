@@ -2,15 +2,17 @@
 //! handler's annotation lists only what is particular to it: the credentials a route takes
 //! (the `bearer` and `basic` schemes, and its 401), and the refusals the shared filters give
 //! any route (400 for a malformed parameter or body, 404 when a path segment fits no route,
-//! 413 and 415 for a JSON body, 503 when a backend is down). Also the 405 with `Allow` for
-//! a served path asked with another method.
+//! 413 and 415 for a JSON body, 429 with `Retry-After` on the rate-limited routes, 503 when
+//! a backend is down). Also the 405 with `Allow` for a served path asked with another
+//! method.
 //!
 //! `tests/contract/run.sh` holds the running server to this document with schemathesis.
 
+use utoipa::openapi::header::Header;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::response::Response as ResponseDoc;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{Content, OpenApi, Ref, RefOr};
+use utoipa::openapi::{Content, Object, OpenApi, Ref, RefOr, Type};
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderValue, Method, header};
@@ -18,6 +20,7 @@ use warp::reply::Response;
 
 use super::{SERVED_ROUTES, ServedRoute, template_matches};
 use crate::error::{ApiError, error_response};
+use crate::rate_limit::LIMITED_ROUTES;
 
 /// The routes that take no credentials (method, path template): sign-up, the name check,
 /// the Facebook login (its token is the credential), the service checks, the public share
@@ -115,6 +118,18 @@ fn complete_operation(route: Option<&ServedRoute>, operation: &mut Operation) {
     if route.is_some_and(|route| !STATIC_GROUPS.contains(&route.group)) {
         add("503", "a backend is unavailable; retry later");
     }
+    if route.is_some_and(is_rate_limited) {
+        add(
+            "429",
+            "over a rate limit (`app.rate_limits`); `field` names it, `Retry-After` says when to retry",
+        );
+        if let Some(RefOr::T(too_many)) = operation.responses.responses.get_mut("429") {
+            too_many
+                .headers
+                .entry("Retry-After".to_owned())
+                .or_insert_with(retry_after_header);
+        }
+    }
     if has_path_parameters {
         // A segment that fits no route gets the API's JSON 404 even where the route's own
         // refusals are HTML pages.
@@ -131,6 +146,20 @@ fn complete_operation(route: Option<&ServedRoute>, operation: &mut Operation) {
             SecurityRequirement::new("basic", Vec::<String>::new()),
         ]);
     }
+}
+
+/// Whether `route` counts against a rate limit.
+fn is_rate_limited(route: &ServedRoute) -> bool {
+    LIMITED_ROUTES
+        .iter()
+        .any(|(method, path, _)| *method == route.method && *path == route.path)
+}
+
+/// The `Retry-After` header of a 429: whole seconds, at least 1.
+fn retry_after_header() -> Header {
+    let mut header = Header::new(Object::with_type(Type::Integer));
+    header.description = Some("seconds until a request can pass (at least 1)".to_owned());
+    header
 }
 
 /// A response carrying the operation's own refusals' content (the admin area's are HTML
@@ -241,6 +270,16 @@ mod tests {
         let sign_up = operation("/v1/users", "post");
         assert!(sign_up["security"].is_null(), "{sign_up}");
         assert!(sign_up["responses"]["401"].is_null(), "{sign_up}");
+        let retry_after = &sign_up["responses"]["429"]["headers"]["Retry-After"];
+        assert_eq!(retry_after["schema"]["type"], "integer", "{sign_up}");
+        assert!(
+            me["responses"]["429"].is_null(),
+            "no limit on PATCH /v1/users/me: {me}"
+        );
+        for (method, path, _) in LIMITED_ROUTES {
+            let limited = operation(path, &method.to_ascii_lowercase());
+            assert!(limited["responses"]["429"].is_object(), "{method} {path}");
+        }
         let health = operation("/health", "get");
         assert!(health["responses"]["503"].is_null(), "{health}");
         let admin_page = operation("/admin/users/{user_id}", "get");

@@ -1,7 +1,5 @@
 //! Flags on users, photos and comments: `POST /v1/{users|photos|photo_comments}/{id}/flags`
-//! with `{reason}`, recording the client's address.
-
-use std::net::SocketAddr;
+//! with `{reason}`, recording the client's address; rate limited per address and per user.
 
 use serde::{Deserialize, Serialize};
 use tourney_core::service::{FlagTarget, FlagView};
@@ -12,10 +10,10 @@ use warp::reply::Response;
 use warp::{Filter, Reply};
 
 use crate::AppState;
-use crate::auth::authenticated;
 use crate::dto::rfc3339;
 use crate::error::{ApiError, respond};
-use crate::filters::{json_body, with_state};
+use crate::filters::{client_address, json_body, with_state};
+use crate::rate_limit::{Action, authenticated_within, within_address_limit};
 use crate::routes::clock;
 
 /// `POST .../flags` body.
@@ -64,7 +62,8 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let behind_proxy = state.settings.app.behind_proxy;
     let user = warp::path!("v1" / "users" / String / "flags")
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(within_address_limit(&state, Action::Flags))
+        .and(authenticated_within(state.clone(), Action::Flags))
         .and(json_body::<FlagBody>())
         .and(client_address(behind_proxy))
         .and(with_state(state.clone()))
@@ -72,7 +71,8 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .map(respond);
     let photo = warp::path!("v1" / "photos" / String / "flags")
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(within_address_limit(&state, Action::Flags))
+        .and(authenticated_within(state.clone(), Action::Flags))
         .and(json_body::<FlagBody>())
         .and(client_address(behind_proxy))
         .and(with_state(state.clone()))
@@ -80,7 +80,8 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .map(respond);
     let comment = warp::path!("v1" / "photo_comments" / String / "flags")
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(within_address_limit(&state, Action::Flags))
+        .and(authenticated_within(state.clone(), Action::Flags))
         .and(json_body::<FlagBody>())
         .and(client_address(behind_proxy))
         .and(with_state(state))
@@ -96,34 +97,6 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     components(schemas(Flag, FlagBody))
 )]
 pub(crate) struct Doc;
-
-/// The client's address: `X-Forwarded-For`'s first entry when the `app.behind_proxy`
-/// setting says a proxy sets it, else the connection's peer (a client could forge the
-/// header); empty when neither is known.
-fn client_address(
-    behind_proxy: bool,
-) -> impl Filter<Extract = (String,), Error = std::convert::Infallible> + Clone {
-    warp::addr::remote()
-        .and(
-            warp::header::optional::<String>("x-forwarded-for")
-                .or(warp::any().map(|| None))
-                .unify(),
-        )
-        .map(move |peer: Option<SocketAddr>, forwarded: Option<String>| {
-            pick_address(behind_proxy, peer, forwarded.as_deref())
-        })
-}
-
-fn pick_address(behind_proxy: bool, peer: Option<SocketAddr>, forwarded: Option<&str>) -> String {
-    let first_forwarded = forwarded
-        .and_then(|header| header.split(',').next())
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty());
-    match (behind_proxy, first_forwarded) {
-        (true, Some(entry)) => entry.to_owned(),
-        _ => peer.map(|peer| peer.ip().to_string()).unwrap_or_default(),
-    }
-}
 
 /// Flags a user (once per flagger).
 #[utoipa::path(post, path = "/v1/users/{user_id}/flags", tag = "flags",
@@ -189,19 +162,4 @@ async fn flag(
         .flag(flagger, target, &body.reason, ip, clock())
         .await?;
     Ok(warp::reply::json(&Flag::from(flag)).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn forwarded_for_counts_only_behind_a_proxy() {
-        let peer: Option<SocketAddr> = Some("10.0.0.7:5555".parse().unwrap());
-        let forwarded = Some(" 203.0.113.9 , 10.0.0.1");
-        assert_eq!(pick_address(true, peer, forwarded), "203.0.113.9");
-        assert_eq!(pick_address(false, peer, forwarded), "10.0.0.7");
-        assert_eq!(pick_address(true, peer, Some(" ")), "10.0.0.7");
-        assert_eq!(pick_address(true, None, None), "");
-    }
 }

@@ -151,6 +151,7 @@ pub static SERVED_ROUTES: &[ServedRoute] = &[
     route("POST", "/v1/photos/{photo_id}/flags", "flags"),
     route("POST", "/v1/photo_comments/{comment_id}/flags", "flags"),
     route("GET", "/admin", "admin"),
+    route("GET", "/admin/held_votes", "admin"),
     route("GET", "/admin/users/{user_id}", "admin"),
     route("GET", "/admin/photos/{photo_id}", "admin"),
     route("GET", "/admin/comments/{comment_id}", "admin"),

@@ -15,20 +15,23 @@ use crate::dto::{
 };
 use crate::error::{ApiError, respond};
 use crate::filters::{json_body, query, with_state};
+use crate::rate_limit::{Action, authenticated_within, within_address_limit};
 use crate::routes::{clock, secure_rng};
 
 /// This group's routes.
 pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let create = warp::path!("v1" / "photos")
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(within_address_limit(&state, Action::Uploads))
+        .and(authenticated_within(state.clone(), Action::Uploads))
         .and(json_body::<NewPhotoBody>())
         .and(with_state(state.clone()))
         .then(create_photo)
         .map(respond);
     let uploaded = warp::path!("v1" / "photos" / String / "uploaded")
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(within_address_limit(&state, Action::Uploads))
+        .and(authenticated_within(state.clone(), Action::Uploads))
         .and(with_state(state.clone()))
         .then(upload_completed)
         .map(respond);

@@ -1,7 +1,7 @@
 //! The game: matches proposed to the caller, votes on them, and the caller's wins.
 
 use serde::Deserialize;
-use tourney_core::service::ProposalOptions;
+use tourney_core::service::{ProposalOptions, VoteOutcome};
 use tourney_core::{MatchId, PhotoId, TournamentId, UserId};
 use utoipa::OpenApi;
 use warp::filters::BoxedFilter;
@@ -11,10 +11,12 @@ use warp::{Filter, Reply};
 use crate::AppState;
 use crate::auth::authenticated;
 use crate::dto::{
-    List, Match, Matches, Paging, ReportBody, Tournament, VoteBody, Win, page_count, rfc3339,
+    List, Match, Matches, Paging, ReportBody, Tournament, VoteBody, VoteRecorded, Win, page_count,
+    rfc3339,
 };
 use crate::error::{ApiError, respond};
 use crate::filters::{json_body, percent_decode, query, with_state};
+use crate::rate_limit::{Action, authenticated_within, within_address_limit};
 use crate::routes::{clock, secure_rng};
 
 /// `GET /v1/users/me/matches` query.
@@ -53,7 +55,8 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .map(respond);
     let vote = warp::path!("v1" / "users" / "me" / "matches" / String)
         .and(warp::put())
-        .and(authenticated(state.clone()))
+        .and(within_address_limit(&state, Action::Votes))
+        .and(authenticated_within(state.clone(), Action::Votes))
         .and(json_body::<VoteBody>())
         .and(with_state(state.clone()))
         .then(put_vote)
@@ -73,7 +76,8 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .map(respond);
     let report = warp::path!("v1" / "users" / "me" / "tournaments" / String)
         .and(warp::put())
-        .and(authenticated(state.clone()))
+        .and(within_address_limit(&state, Action::Votes))
+        .and(authenticated_within(state.clone(), Action::Votes))
         .and(json_body::<ReportBody>())
         .and(with_state(state))
         .then(put_report)
@@ -98,7 +102,7 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 #[derive(OpenApi)]
 #[openapi(
     paths(get_matches, get_tag_matches, get_match_with_photo, put_vote, get_wins, get_tournament, put_report),
-    components(schemas(Match, Matches, VoteBody, Win, List<Win>, Tournament, ReportBody))
+    components(schemas(Match, Matches, VoteBody, VoteRecorded, Win, List<Win>, Tournament, ReportBody))
 )]
 pub(crate) struct Doc;
 
@@ -169,12 +173,17 @@ async fn get_match_with_photo(
     Ok(warp::reply::json(&Match::from(view)).into_response())
 }
 
-/// Votes on a match proposed to the caller: `{"winner": "a" | "b"}`. Once per match.
+/// Votes on a match proposed to the caller: `{"winner": "a" | "b"}`. Once per match. A
+/// vote sooner after the proposal than a person judges is recorded but held for review,
+/// not counted (`held: true`).
 #[utoipa::path(put, path = "/v1/users/me/matches/{id}", tag = "game",
     params(("id" = String, Path, description = "the match id, 64 hex: the two photo ids, the smaller first", pattern = "^[0-9a-f]{64}$")),
     request_body = VoteBody,
-    responses((status = 200, description = "recorded"), (status = 400, body = crate::ErrorBody),
-        (status = 404, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody)))]
+    responses((status = 200, body = VoteRecorded,
+            description = "recorded; `held: true` when it came too soon after the proposal to count"),
+        (status = 400, body = crate::ErrorBody),
+        (status = 404, body = crate::ErrorBody, description = "no such match was proposed to you"),
+        (status = 409, body = crate::ErrorBody, description = "`already_judged`: you voted on it already")))]
 async fn put_vote(
     match_id: String,
     judge: UserId,
@@ -182,11 +191,16 @@ async fn put_vote(
     state: AppState,
 ) -> Result<Response, ApiError> {
     let match_id = MatchId::parse(&match_id)?;
-    state
+    let outcome = state
         .game
         .vote(judge, match_id, &body.winner, clock())
         .await?;
-    Ok(warp::reply::json(&serde_json::json!({"status": "recorded"})).into_response())
+    let held = outcome == VoteOutcome::Held;
+    let body = VoteRecorded {
+        status: if held { "held" } else { "recorded" }.to_owned(),
+        held,
+    };
+    Ok(warp::reply::json(&body).into_response())
 }
 
 /// The caller's wins (one per vote a photo of theirs won), newest first.

@@ -14,12 +14,14 @@ use crate::auth::authenticated;
 use crate::dto::{CreatedUser, NewToken, User, UserPatch, parse_location};
 use crate::error::{ApiError, respond};
 use crate::filters::{json_body, percent_decode, with_state};
+use crate::rate_limit::{Action, within_address_limit};
 use crate::routes::{clock, secure_rng};
 
 /// This group's routes.
 pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let create = warp::path!("v1" / "users")
         .and(warp::post())
+        .and(within_address_limit(&state, Action::SignUp))
         .and(warp::header::optional::<String>("user-agent"))
         .and(with_state(state.clone()))
         .then(create_user)

@@ -679,6 +679,13 @@ impl World {
             row("GET", "/admin", "/admin".into(), None, admin_only(200)),
             row(
                 "GET",
+                "/admin/held_votes",
+                "/admin/held_votes".into(),
+                None,
+                admin_only(200),
+            ),
+            row(
+                "GET",
                 "/admin/users/{user_id}",
                 format!("/admin/users/{owner}"),
                 None,

@@ -147,6 +147,7 @@ async fn the_admin_area_prompts_for_credentials_and_refuses_everyone_but_admins(
 
     let admin_paths: Vec<(&str, String)> = vec![
         ("GET", "/admin".to_owned()),
+        ("GET", "/admin/held_votes".to_owned()),
         ("GET", format!("/admin/users/{user_id}")),
         ("GET", format!("/admin/photos/{}", photo.id)),
         (

@@ -1,6 +1,7 @@
 //! Black-box tests of the server: each test starts the real app on 127.0.0.1:0 with a fresh
 //! data directory and talks HTTP to it.
 
+mod abuse;
 mod access;
 mod admin;
 mod awards;
@@ -9,6 +10,7 @@ mod cli;
 mod comments;
 mod concurrency;
 mod crash;
+mod degradation;
 mod docs;
 mod errors;
 mod facebook;

@@ -91,6 +91,8 @@ impl TestServer {
             ..AppSettings::default()
         };
         settings.app.public_url = Some(format!("http://{address}"));
+        // Tests vote as soon as matches are proposed; tests/it/abuse.rs sets its own minimum.
+        settings.app.min_vote_delay_ms = 0;
         if aws_local {
             crate::backends::use_aws_local(&mut settings).await;
         }
@@ -658,8 +660,9 @@ impl KeepAlive {
 /// The `OCEAN__` environment variables that give a `tourney-server` process started by a
 /// test the storage of `settings`: the data directory and every port's backend, secrets
 /// included (their serialized form is redacted). The `[app]` and identity sections stay at
-/// the process's defaults, and so does the embedded media backend's `public_url` (a
-/// process serving on port 0 points it at the port it binds).
+/// the process's defaults (but for votes and requests taken as fast as a test sends them:
+/// no least vote delay, no rate limits), and so does the embedded media backend's
+/// `public_url` (a process serving on port 0 points it at the port it binds).
 pub(crate) fn port_env(settings: &AppSettings) -> Vec<(String, String)> {
     let tree = serde_json::to_value(settings).expect("settings serialize");
     let mut env = Vec::new();
@@ -691,6 +694,11 @@ pub(crate) fn port_env(settings: &AppSettings) -> Vec<(String, String)> {
             env.push((variable, value));
         }
     }
+    let unlimited = [
+        ("MIN_VOTE_DELAY_MS", "0"),
+        ("RATE_LIMITS__ENABLED", "false"),
+    ];
+    env.extend(unlimited.map(|(key, value)| (format!("OCEAN__APP__{key}"), value.to_owned())));
     env
 }
 

@@ -1,12 +1,13 @@
 //! The admin area's HTML, rendered with `maud` (every value escaped): the layout, the
 //! moderation queue, the user, photo and comment pages with their flags, history and
-//! action forms, and error pages. No script and nothing loaded from elsewhere.
+//! action forms, the votes held for review, and error pages. No script and nothing loaded
+//! from elsewhere.
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use tourney_core::service::{
-    FlagTarget, FlagView, HistoryEntry, ModeratedComment, ModeratedPhoto, ModeratedUser,
-    QueueEntry, Role,
+    FlagTarget, FlagView, HeldVoteView, HistoryEntry, ModeratedComment, ModeratedPhoto,
+    ModeratedUser, QueueEntry, Role,
 };
 use tourney_core::{Timestamp, UserId};
 
@@ -31,7 +32,11 @@ pub(super) fn layout(title: &str, content: &Markup) -> String {
                 style { (PreEscaped(STYLE)) }
             }
             body {
-                nav { a href="/admin" { "Moderation queue" } }
+                nav {
+                    a href="/admin" { "Moderation queue" }
+                    " · "
+                    a href="/admin/held_votes" { "Held votes" }
+                }
                 h1 { (title) }
                 (content)
             }
@@ -72,6 +77,41 @@ pub(super) fn queue(entries: &[QueueEntry], next_cursor: Option<&str>) -> Markup
         }
         @if let Some(cursor) = next_cursor {
             p { a href=(format!("/admin?cursor={}", utf8_percent_encode(cursor, NON_ALPHANUMERIC))) { "Next page" } }
+        }
+    }
+}
+
+/// The votes held for review (too soon after their proposal), newest first, and a link to
+/// the next page.
+pub(super) fn held_votes(held: &[HeldVoteView], next_cursor: Option<&str>) -> Markup {
+    html! {
+        p.muted {
+            "Votes cast sooner after their match was proposed than a person judges. "
+            "They are recorded, so the judge cannot vote on the match again, but never scored."
+        }
+        @if held.is_empty() {
+            p.muted { "No held votes." }
+        } @else {
+            table {
+                thead { tr { th { "Voted" } th { "Judge" } th { "Winner" } th { "Loser" } th { "After" } th { "Minimum" } th { "Vote id" } } }
+                tbody {
+                    @for vote in held {
+                        @let loser = if vote.winner == vote.match_id.low() { vote.match_id.high() } else { vote.match_id.low() };
+                        tr {
+                            td { (time(vote.voted_at)) }
+                            td { a href=(format!("/admin/users/{}", vote.judge)) { (vote.judge) } }
+                            td { a href=(format!("/admin/photos/{}", vote.winner)) { (vote.winner) } }
+                            td { a href=(format!("/admin/photos/{loser}")) { (loser) } }
+                            td { (vote.delay().as_millis()) " ms" }
+                            td { (vote.min_delay.as_millis()) " ms" }
+                            td.muted { (vote.vote_id) }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(cursor) = next_cursor {
+            p { a href=(format!("/admin/held_votes?cursor={}", utf8_percent_encode(cursor, NON_ALPHANUMERIC))) { "Next page" } }
         }
     }
 }
