@@ -365,25 +365,68 @@ impl QueryPlan {
             params.push(value);
             let _ = write!(sql, " AND {condition} ?{}", params.len());
         };
-        match &query.range {
-            SortRange::All => {}
-            SortRange::Prefix(prefix) => {
-                bind(&mut sql, &format!("{sort_column} >="), prefix.clone());
-                if let Some(after_prefix) = prefix_successor(prefix) {
-                    bind(&mut sql, &format!("{sort_column} <"), after_prefix);
-                }
-            }
-            SortRange::Between { start, end } => {
-                bind(&mut sql, &format!("{sort_column} >="), start.clone());
-                bind(&mut sql, &format!("{sort_column} <="), end.clone());
-            }
-        }
         let (comparison, direction) = match query.order {
             Order::Ascending => (">", "ASC"),
             Order::Descending => ("<", "DESC"),
         };
-        if let Some(cursor) = &query.cursor {
-            let position = decode_cursor(cursor, order_columns.len())?;
+        let cursor = query
+            .cursor
+            .as_ref()
+            .map(|cursor| decode_cursor(cursor, order_columns.len()))
+            .transpose()?;
+        // The range's (low, high) bounds on the sort column, `high` inclusive unless the
+        // flag says otherwise.
+        let (low, high) = match &query.range {
+            SortRange::All => (None, None),
+            SortRange::Prefix(prefix) => (
+                Some(prefix.clone()),
+                prefix_successor(prefix).map(|after| (after, false)),
+            ),
+            SortRange::Between { start, end } => (Some(start.clone()), Some((end.clone(), true))),
+        };
+        // A cursor is itself a bound on the side the query walks from. SQLite takes one
+        // bound per side for its index range, and given both it may pick the range's, then
+        // filter from the range's start on every page (quadratic over a long walk). So give
+        // it only the tighter of the two: equivalent, since rows past the tighter bound are
+        // past the other too.
+        let cursor_sort = cursor.as_ref().map(|position| position[0].as_str());
+        let (low, high) = match (query.order, cursor_sort) {
+            (Order::Ascending, Some(from)) => (low.filter(|low| low.as_str() > from), high),
+            (Order::Descending, Some(from)) => (
+                low,
+                high.filter(|(high, inclusive)| {
+                    if *inclusive {
+                        high.as_str() < from
+                    } else {
+                        high.as_str() <= from
+                    }
+                }),
+            ),
+            (_, None) => (low, high),
+        };
+        // The cursor is needed unless the range's bound is strictly past it (then every row
+        // in range is past the cursor).
+        let cursor = cursor.filter(|position| {
+            let from = position[0].as_str();
+            match query.order {
+                Order::Ascending => low.as_ref().is_none_or(|low| low.as_str() <= from),
+                Order::Descending => high.as_ref().is_none_or(|(high, inclusive)| {
+                    if *inclusive {
+                        high.as_str() >= from
+                    } else {
+                        high.as_str() > from
+                    }
+                }),
+            }
+        });
+        if let Some(low) = low {
+            bind(&mut sql, &format!("{sort_column} >="), low);
+        }
+        if let Some((high, inclusive)) = high {
+            let operator = if inclusive { "<=" } else { "<" };
+            bind(&mut sql, &format!("{sort_column} {operator}"), high);
+        }
+        if let Some(position) = cursor {
             let first = params.len() + 1;
             let placeholders = (first..first + position.len())
                 .map(|n| format!("?{n}"))
