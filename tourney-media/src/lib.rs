@@ -31,6 +31,7 @@
 //! # Ok::<(), tourney_media::Rejection>(())
 //! ```
 
+mod box_tree;
 mod canvas;
 mod content_type;
 mod demo;

@@ -5,6 +5,7 @@ use std::io::Cursor;
 
 use mp4parse::{MediaContext, SampleEntry, Track, TrackType};
 
+use crate::box_tree::movie_header;
 use crate::canvas::{Canvas, mix};
 use crate::content_type::{Sniffed, sniff};
 use crate::picture::check_body_size;
@@ -30,9 +31,12 @@ pub struct MovieInfo {
 /// In order: the declared type must be a movie type, the body non-empty and within
 /// `limits.max_bytes`, its first bytes an MP4 or QuickTime file (MP4 and QuickTime are one
 /// container family and accepted for each other; an image or other format is a type lie), every
-/// top-level box complete (a cut-off upload is [`Rejection::Truncated`]), the movie header
-/// parsable (Mozilla's `mp4parse`, the parser Firefox uses) and holding a video track with a size
-/// within `limits`. The frames themselves are not decoded.
+/// top-level box complete (a cut-off upload is [`Rejection::Truncated`]), the boxes the
+/// parser reads in the movie header nested within their parents and no sample table
+/// declaring more entries than it holds (so parsing allocates in proportion to the file),
+/// the movie header (`ftyp` and `moov`, user data aside) parsable by Mozilla's `mp4parse`,
+/// the parser Firefox uses, and holding a video track whose data starts within the file and
+/// whose size is within `limits`. The frames themselves are not decoded.
 ///
 /// # Errors
 ///
@@ -61,13 +65,14 @@ pub fn validate_movie(
         }
     }
     let parse_len = check_top_level_boxes(bytes)?;
-    let context =
-        mp4parse::read_mp4(&mut Cursor::new(&bytes[..parse_len])).map_err(from_mp4_error)?;
+    let header = movie_header(&bytes[..parse_len])?;
+    let context = mp4parse::read_mp4(&mut Cursor::new(&header)).map_err(from_mp4_error)?;
     let track = context
         .tracks
         .iter()
         .find(|track| track.track_type == TrackType::Video)
         .ok_or(Rejection::NoVideoTrack)?;
+    check_chunks_in_file(track, bytes.len())?;
     let (width, height) = display_size(track).ok_or_else(|| Rejection::BadMovie {
         detail: "video track has no size".to_owned(),
     })?;
@@ -89,8 +94,8 @@ pub fn validate_movie(
 }
 
 /// Walks the top-level boxes and checks each ends within the file; returns how many leading
-/// bytes to hand to the parser (all of them, except a final `mdat` of size 0 meaning "to the end
-/// of the file", which `mp4parse` cannot skip and does not need).
+/// bytes hold the boxes to read on (all of them, except a final `mdat` of size 0 meaning "to
+/// the end of the file", which `mp4parse` does not need).
 fn check_top_level_boxes(bytes: &[u8]) -> Result<usize, Rejection> {
     let mut position = 0;
     while position < bytes.len() {
@@ -126,6 +131,27 @@ fn check_top_level_boxes(bytes: &[u8]) -> Result<usize, Rejection> {
         position = usize::try_from(end).unwrap_or(usize::MAX);
     }
     Ok(bytes.len())
+}
+
+/// Refuses a video track whose data chunks start at or past the end of the file: an upload
+/// cut off right after a movie header written first (for streaming) is otherwise complete box
+/// by box.
+fn check_chunks_in_file(track: &Track, n_bytes: usize) -> Result<(), Rejection> {
+    let n_bytes = u64::try_from(n_bytes).unwrap_or(u64::MAX);
+    let beyond = track.stco.as_ref().and_then(|stco| {
+        stco.offsets
+            .iter()
+            .copied()
+            .find(|&offset| offset >= n_bytes)
+    });
+    match beyond {
+        Some(offset) => Err(Rejection::Truncated {
+            detail: format!(
+                "the video track's data at byte {offset} is past the end of the file ({n_bytes} bytes)"
+            ),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The 64-bit size of a box whose 32-bit size field is 1.

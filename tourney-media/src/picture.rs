@@ -15,7 +15,7 @@ use crate::{ContentType, Limits, ProcessedImage, Rejection, content_hash};
 ///
 /// In order, and stopping at the first failure: the declared type must be an image type, the
 /// body must be non-empty and within `limits.max_bytes`, its magic bytes must match `declared`
-/// (a PNG declared as JPEG is a lie), a JPEG or WebP must be as long as its structure says, and
+/// (a PNG declared as JPEG is a lie), the body must be as long as its structure says, and
 /// the header's dimensions must be within `limits` before any pixel is decoded (so a
 /// decompression bomb costs nothing). Then
 /// the picture is decoded within `limits.max_alloc`, turned upright by its EXIF orientation,
@@ -37,6 +37,7 @@ pub fn process_image(
     match format {
         ImageFormat::Jpeg => check_jpeg_complete(bytes)?,
         ImageFormat::WebP => check_webp_complete(bytes)?,
+        ImageFormat::Png => check_png_complete(bytes)?,
         _ => {}
     }
     let picture = decode_within_limits(bytes, format, limits)?;
@@ -109,6 +110,34 @@ fn check_webp_complete(bytes: &[u8]) -> Result<(), Rejection> {
         });
     }
     Ok(())
+}
+
+/// Checks a PNG body reaches its `IEND` chunk through complete chunks (the PNG decoder stops
+/// once it has the pixels, so a file cut inside its last chunks would pass otherwise).
+fn check_png_complete(bytes: &[u8]) -> Result<(), Rejection> {
+    const SIGNATURE_LEN: usize = 8;
+    let n_bytes = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    let mut position = SIGNATURE_LEN;
+    while let Some(header) = bytes.get(position..position + 8) {
+        let data_len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
+        // Length, type, data, CRC.
+        let end = u64::try_from(position).unwrap_or(u64::MAX) + 12 + u64::from(data_len);
+        if end > n_bytes {
+            return Err(Rejection::Truncated {
+                detail: format!(
+                    "png chunk '{}' at byte {position} needs {end} bytes but the file has {n_bytes}",
+                    header[4..8].escape_ascii()
+                ),
+            });
+        }
+        if &header[4..8] == b"IEND" {
+            return Ok(());
+        }
+        position = usize::try_from(end).unwrap_or(usize::MAX);
+    }
+    Err(Rejection::Truncated {
+        detail: "png ends before its IEND chunk".to_owned(),
+    })
 }
 
 /// Reads the header, checks its dimensions against `limits`, then decodes the pixels within the
@@ -268,6 +297,30 @@ mod tests {
         ));
         bytes.resize(28, 0);
         assert_eq!(check_webp_complete(&bytes), Ok(()));
+    }
+
+    #[test]
+    fn a_png_must_reach_its_iend_chunk() {
+        let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+        bytes.extend(2u32.to_be_bytes());
+        bytes.extend(b"tEXtab");
+        bytes.extend([0; 4]);
+        bytes.extend(0u32.to_be_bytes());
+        bytes.extend(b"IEND");
+        bytes.extend([0xAE, 0x42, 0x60, 0x82]);
+        assert_eq!(check_png_complete(&bytes), Ok(()));
+        let mut with_trailer = bytes.clone();
+        with_trailer.extend(b"trailing bytes");
+        assert_eq!(check_png_complete(&with_trailer), Ok(()));
+        for cut in 8..bytes.len() {
+            assert!(
+                matches!(
+                    check_png_complete(&bytes[..cut]),
+                    Err(Rejection::Truncated { .. })
+                ),
+                "cut at {cut}"
+            );
+        }
     }
 
     #[test]

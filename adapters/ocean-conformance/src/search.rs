@@ -23,6 +23,8 @@ pub async fn run_all(search: &dyn Search) {
     remove_any_spelling(search).await;
     remove_absent_is_fine(search).await;
     wildcards_are_literal(search).await;
+    injection_strings_are_plain_text(search).await;
+    nul_is_plain_text_or_invalid(search).await;
     unicode_ignores_case(search).await;
     short_queries_match_substrings(search).await;
     similar_hits_come_last(search).await;
@@ -296,6 +298,113 @@ pub async fn wildcards_are_literal(search: &dyn Search) {
         );
     }
 }
+
+/// Strings made to break out of an SQL string literal, a LIKE pattern or a full-text query
+/// (`'; DROP TABLE ...; --`, `" OR 1=1 --`, backslashes, `%`, `_`, unicode quotes, FTS
+/// operators) as tag-like terms or queries are plain text: each is indexed, found as an exact
+/// hit and removed verbatim, a hostile query finds only terms containing it, and the store is
+/// intact afterwards. (NUL is [`nul_is_plain_text_or_invalid`]'s.)
+pub async fn injection_strings_are_plain_text(search: &dyn Search) {
+    let namespace = unique("search-injection");
+    let canary = "canary term";
+    index_all(search, &namespace, &[canary]).await;
+    index_all(search, &namespace, INJECTION_STRINGS).await;
+    for term in INJECTION_STRINGS {
+        let hits = search_ok(search, &namespace, term, MAX_HITS).await;
+        assert_ranked(&hits, term);
+        assert_eq!(
+            hits.first(),
+            Some(&hit(term, MatchKind::Exact)),
+            "search: the hostile term {term:?} is found verbatim, first"
+        );
+    }
+    for query in [
+        "' OR '1'='1' --",
+        "\" OR \"\"=\"",
+        "%' OR 1=1 --",
+        "*",
+        "_%",
+    ] {
+        let fresh = unique("search-injection-query");
+        index_all(search, &fresh, &[canary]).await;
+        let hits = search_ok(search, &fresh, query, MAX_HITS).await;
+        assert!(
+            hits.is_empty(),
+            "search: the query {query:?} matches nothing here, not {hits:?}"
+        );
+    }
+    for term in INJECTION_STRINGS {
+        search
+            .remove(&namespace, term)
+            .await
+            .unwrap_or_else(|e| panic!("remove: {term:?} failed: {e}"));
+        let hits = search_ok(search, &namespace, term, MAX_HITS).await;
+        assert!(
+            hits.iter().all(|found| found.term != *term),
+            "remove: {term:?} is gone, not in {hits:?}"
+        );
+    }
+    let hits = search_ok(search, &namespace, "canary", MAX_HITS).await;
+    assert_eq!(
+        hits,
+        vec![hit(canary, MatchKind::Prefix)],
+        "search: the store is intact after the hostile terms came and went"
+    );
+}
+
+/// A term holding NUL is stored and found verbatim, or refused as `Invalid` (PostgreSQL text
+/// cannot hold NUL); a query holding NUL never fails.
+pub async fn nul_is_plain_text_or_invalid(search: &dyn Search) {
+    let namespace = unique("search-nul");
+    let with_nul = "nul\0byte";
+    match search.index(&namespace, with_nul).await {
+        Ok(()) => {
+            let hits = search_ok(search, &namespace, with_nul, MAX_HITS).await;
+            assert_eq!(
+                hits.first(),
+                Some(&hit(with_nul, MatchKind::Exact)),
+                "search: a term holding NUL, once indexed, is found verbatim"
+            );
+        }
+        Err(error) => assert_eq!(
+            error.kind(),
+            ErrorKind::Invalid,
+            "index: a term holding NUL is stored or Invalid, not {error}"
+        ),
+    }
+    search_ok(search, &namespace, "\0", MAX_HITS).await;
+    search_ok(search, &namespace, "x\0' OR 1=1 --", MAX_HITS).await;
+}
+
+/// Classic SQL injection, LIKE, GLOB and full-text query strings, distinct ignoring case.
+const INJECTION_STRINGS: &[&str] = &[
+    "'; DROP TABLE terms; --",
+    "'; DROP TABLE ocean_search_terms; --",
+    "Robert'); DROP TABLE Students;--",
+    "\" OR 1=1 --",
+    "' OR '1'='1",
+    "\\",
+    "\\'; --",
+    "a\\%b\\_c",
+    "100%",
+    "%",
+    "_",
+    "--",
+    ";",
+    "/* comment */",
+    "$1",
+    "$$ dollar $$",
+    "E'\\x27'",
+    "\u{2018}curly\u{2019} \u{201c}quotes\u{201d}",
+    "\u{ff07}; DROP TABLE terms; --",
+    "\u{2bc} OR \u{2bc}1\u{2bc}=\u{2bc}1",
+    "\"unbalanced",
+    "NEAR(a b)",
+    "a* OR b",
+    "col:term",
+    "^start",
+    "-minus AND NOT plus",
+];
 
 /// Case is ignored beyond ASCII too, by `to_lowercase` on both sides: `café` and `CAFÉ` find
 /// `Café`, `éco` finds `ÉCOLE`.

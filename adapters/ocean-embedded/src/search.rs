@@ -154,7 +154,8 @@ impl Search for EmbeddedSearch {
             ));
         }
         let (namespace, query) = (namespace.to_owned(), query.to_lowercase());
-        let trigrams = self.trigrams;
+        // FTS5's query parser stops at NUL ("unterminated string"): such a query scans.
+        let trigrams = self.trigrams && !query.contains('\0');
         self.db
             .read(move |conn| {
                 let mut ranked = containing(conn, &namespace, &query, trigrams)?;

@@ -2,6 +2,7 @@
 //! all built in code (no binary fixtures), through the public API only.
 
 mod fixtures;
+mod hostile;
 mod images;
 mod movies;
 mod mp4_builder;

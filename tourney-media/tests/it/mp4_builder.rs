@@ -45,7 +45,7 @@ pub(crate) fn mp4_box(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {
 }
 
 /// A full box: a box whose payload starts with a version byte and 24 bits of flags.
-fn full_box(kind: &[u8; 4], version: u8, flags: u32, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn full_box(kind: &[u8; 4], version: u8, flags: u32, payload: &[u8]) -> Vec<u8> {
     let mut content = vec![version];
     content.extend_from_slice(&flags.to_be_bytes()[1..]);
     content.extend_from_slice(payload);

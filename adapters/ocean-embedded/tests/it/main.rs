@@ -2,6 +2,7 @@
 //! fresh temporary data directory.
 
 mod faulty;
+mod injection;
 mod media;
 mod notifications;
 mod places;

@@ -17,6 +17,7 @@ mod facebook;
 mod featured;
 mod flags;
 mod game;
+mod input;
 mod judges;
 mod media;
 mod movies;
