@@ -1,4 +1,5 @@
-//! `tourney-core` speed: proposing 10 matches from a 200-photo pool (both strategies) and
+//! `tourney-core` speed: proposing 10 matches from a 200-photo pool (both strategies; a
+//! judge with a history, and a new pool of new photos as `scripts/load.sh` serves) and
 //! scoring a 100k-vote rating period over 10,000 photos.
 //!
 //! Run: `cargo bench -p benches --bench tourney_core`.
@@ -57,6 +58,41 @@ fn propose_from_pool(c: &mut Criterion) {
         let mut pairing_rng = rng(4);
         group.bench_function(strategy.as_str(), |b| {
             b.iter(|| propose_matches(black_box(&request), &config, &mut pairing_rng).unwrap());
+        });
+    }
+    group.finish();
+    // A new pool: every photo new (under `cold_start_games`), ratings close, RDs high, and
+    // a judge with no history.
+    let new_photos: Vec<PairingCandidate> = (0..POOL_SIZE)
+        .map(|idx| PairingCandidate {
+            photo_id: PhotoId::from_u128(idx as u128 + 1),
+            owner: UserId::from_u128(idx as u128 + 1),
+            media_type: MediaType::Photo,
+            rating: glicko2::Rating::new(
+                1500.0 + workload_rng.random_range(-50.0..50.0),
+                300.0,
+                0.06,
+            )
+            .expect("inside the rating bounds"),
+            n_games: workload_rng.random_range(0..4),
+        })
+        .collect();
+    let no_history = JudgeHistory::default();
+    let new_pool = PairingRequest {
+        judge: UserId::from_u128(10_000),
+        candidates: &new_photos,
+        history: &no_history,
+        must_include: None,
+    };
+    let mut group = c.benchmark_group("propose 10 matches, 200 new photos");
+    for strategy in [PairingStrategy::Random, PairingStrategy::Informative] {
+        let config = PairingConfig {
+            strategy,
+            ..PairingConfig::default()
+        };
+        let mut pairing_rng = rng(6);
+        group.bench_function(strategy.as_str(), |b| {
+            b.iter(|| propose_matches(black_box(&new_pool), &config, &mut pairing_rng).unwrap());
         });
     }
     group.finish();

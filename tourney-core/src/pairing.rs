@@ -1,5 +1,13 @@
 //! Match proposal: up to ten pairs for one judge from the candidate photos of their pool,
 //! under the spec's constraints, chosen at random or by expected information.
+//!
+//! The pairs of a tier (unseen, then seen) are ordered by an exponential race (`race`): each
+//! pair arrives after an exponential time of its rate (1 for `random`, weight^focus for
+//! `informative`), which draws them without replacement with probability proportional to
+//! the rate. When a pass that skips photos already in the response is sure to fill it (a
+//! large pool: the usual case), only the first arrivals among the pairs still free are
+//! found, in about `n` cheap steps and a few dozen random draws; otherwise the whole tier
+//! is ordered. Both give the same distribution (the tests compare them).
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -46,7 +54,8 @@ pub struct PairingConfig {
     /// [`misorder_probability`] raised to this power (default 4; 0 is uniform, large is
     /// greedy). Any finite value keeps randomness, so two judges see different pairs.
     /// Tuned with `benches`' `pairing-quality` report: around 4 does best; 2 or 8 and more
-    /// lose part of the gain (too spread, or too many votes on the same few pairs).
+    /// lose part of the gain (too spread, or too many votes on the same few pairs). A pair
+    /// whose weight^focus is below 1e-300 of the largest in its tier counts as 1e-300 of it.
     pub informative_focus: f64,
     /// For `informative`: the size of the board's top that votes should settle first
     /// (default 10, what a board's first screen shows; 0 weighs every rank alike). A pair
@@ -140,12 +149,38 @@ pub fn propose_matches(
     config: &PairingConfig,
     rng: &mut (impl Rng + ?Sized),
 ) -> Result<Vec<ProposedMatch>, Error> {
+    propose(
+        request,
+        config,
+        DrawOptions {
+            race_when_it_fills: true,
+        },
+        rng,
+    )
+}
+
+/// How [`propose`] orders a tier.
+#[derive(Debug, Clone, Copy)]
+struct DrawOptions {
+    /// Race only the pairs still free when a pass without reuse is sure to fill the
+    /// response ([`Picker::race_from`]); false: always order the whole tier (the tests
+    /// compare the two).
+    race_when_it_fills: bool,
+}
+
+fn propose(
+    request: &PairingRequest<'_>,
+    config: &PairingConfig,
+    options: DrawOptions,
+    rng: &mut (impl Rng + ?Sized),
+) -> Result<Vec<ProposedMatch>, Error> {
     let eligible = eligible_photos(request);
     let history = HistoryIndex::new(&eligible, request.history);
     let mut n_allowed_pairs = 0;
     let mut pairable = vec![false; eligible.len()];
-    let mut unseen = Vec::new();
-    let mut seen = Vec::new();
+    let n_pairs = eligible.len() * eligible.len().saturating_sub(1) / 2;
+    let mut unseen = Vec::with_capacity(n_pairs.saturating_sub(request.history.proposed.len()));
+    let mut seen = Vec::with_capacity(n_pairs.min(request.history.proposed.len()));
     for first_idx in 0..eligible.len() {
         for second_idx in first_idx + 1..eligible.len() {
             let (first, second) = (eligible[first_idx], eligible[second_idx]);
@@ -160,7 +195,8 @@ pub fn propose_matches(
                 second_idx: second_idx as u32,
                 is_cold: first.n_games < config.cold_start_games
                     || second.n_games < config.cold_start_games,
-                key: 0.0,
+                rate: 1.0,
+                time: 0.0,
             };
             match history.status(first_idx, second_idx) {
                 PairStatus::Judged => {}
@@ -185,12 +221,20 @@ pub fn propose_matches(
         chosen: Vec::with_capacity(config.max_matches),
         max_matches: config.max_matches,
     };
+    let rates = Rates::new(&eligible, config);
     for (mut tier, seen_before) in [(unseen, false), (seen, true)] {
         if picker.is_full() {
             break;
         }
-        score_pairs(&mut tier, &eligible, config, rng);
-        picker.pick_from(&mut tier, seen_before, rng);
+        rates.assign(&mut tier);
+        if options.race_when_it_fills && picker.fills_without_reuse(&tier) {
+            picker.race_from(&tier, seen_before, rng);
+        } else {
+            for pair in &mut tier {
+                pair.time = race::exponential(rng) / pair.rate;
+            }
+            picker.pick_from(&mut tier, seen_before, rng);
+        }
     }
     Ok(picker.chosen)
 }
@@ -284,59 +328,121 @@ fn pair_is_allowed(
     first.owner != second.owner && first.media_type == second.media_type && includes_required
 }
 
-/// An allowed, unjudged pair with its sort key (larger is proposed first).
+/// An allowed, unjudged pair, its rate in its tier's race and (when the whole tier is
+/// ordered) its arrival time.
 #[derive(Debug, Clone, Copy)]
 struct ScoredPair {
     first_idx: u32,
     second_idx: u32,
     is_cold: bool,
-    key: f64,
+    /// How fast it arrives (relative to the other pairs of its tier): 1 for `random`,
+    /// the informative weight raised to the focus, relative to the tier's largest.
+    rate: f64,
+    /// Its arrival: an exponential variate of rate `rate` (smaller is proposed first).
+    time: f64,
 }
 
 impl ScoredPair {
-    /// Proposal order: new photos first, then larger keys, then pool order (so the order
-    /// is total and deterministic for a given generator).
+    /// Proposal order: new photos first, then earlier arrivals, then pool order (so the
+    /// order is total and deterministic for a given generator).
     fn proposal_order(&self, other: &Self) -> Ordering {
         other
             .is_cold
             .cmp(&self.is_cold)
-            .then(other.key.total_cmp(&self.key))
+            .then(self.time.total_cmp(&other.time))
             .then((self.first_idx, self.second_idx).cmp(&(other.first_idx, other.second_idx)))
     }
 }
 
-/// Draws every pair's key (the order is settled by the picker, lazily).
-fn score_pairs(
-    tier: &mut [ScoredPair],
-    eligible: &[&PairingCandidate],
-    config: &PairingConfig,
-    rng: &mut (impl Rng + ?Sized),
-) {
-    match config.strategy {
-        PairingStrategy::Random => {
-            for pair in tier.iter_mut() {
-                pair.key = rng.random::<f64>();
-            }
-        }
-        PairingStrategy::Informative => {
-            let relevance = top_relevance(eligible, config.informative_top_k);
-            let floor = config.informative_floor.clamp(0.0, 1.0);
-            // Gumbel-top-k: sorting by focus * ln(w) + Gumbel noise draws pairs without
-            // replacement with probability proportional to w^focus.
-            for pair in tier.iter_mut() {
-                let uncertainty = misorder_probability(
-                    eligible[pair.first_idx as usize].rating,
-                    eligible[pair.second_idx as usize].rating,
-                );
-                let reach =
-                    relevance[pair.first_idx as usize].max(relevance[pair.second_idx as usize]);
-                let weight = uncertainty * (floor + (1.0 - floor) * reach);
-                let uniform: f64 = rng.random_range(f64::MIN_POSITIVE..1.0);
-                let gumbel = -(-uniform.ln()).ln();
-                pair.key = config.informative_focus * weight.max(1e-300).ln() + gumbel;
-            }
+/// Smallest and largest rate a pair may have relative to its tier's largest: a pair whose
+/// weight raised to the focus is below 1e-300 of the largest counts as 1e-300 of it.
+const MIN_RATE: f64 = 1e-300;
+const MAX_RATE: f64 = 1e300;
+
+/// What the strategy needs per eligible photo to weigh a pair: for `informative`, the
+/// ratings on the Glicko-2 scale and each photo's chance of belonging in the top.
+struct Rates {
+    strategy: PairingStrategy,
+    focus: f64,
+    floor: f64,
+    mu: Vec<f64>,
+    phi_squared: Vec<f64>,
+    relevance: Vec<f64>,
+}
+
+impl Rates {
+    fn new(eligible: &[&PairingCandidate], config: &PairingConfig) -> Self {
+        let informative = config.strategy == PairingStrategy::Informative;
+        let scale = |candidate: &&PairingCandidate| candidate.rating.to_glicko2();
+        Self {
+            strategy: config.strategy,
+            focus: config.informative_focus,
+            floor: config.informative_floor.clamp(0.0, 1.0),
+            mu: if informative {
+                eligible.iter().map(|c| scale(c).mu).collect()
+            } else {
+                Vec::new()
+            },
+            phi_squared: if informative {
+                eligible
+                    .iter()
+                    .map(|c| scale(c).phi * scale(c).phi)
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            relevance: if informative {
+                top_relevance(eligible, config.informative_top_k)
+            } else {
+                Vec::new()
+            },
         }
     }
+
+    /// The informative weight of a pair: [`misorder_probability`] times how plausibly
+    /// either photo belongs in the top (between `informative_floor` and 1).
+    fn weight(&self, first_idx: usize, second_idx: usize) -> f64 {
+        let z = (self.mu[first_idx] - self.mu[second_idx]).abs()
+            / (self.phi_squared[first_idx] + self.phi_squared[second_idx]).sqrt();
+        let uncertainty = 1.0 / (1.0 + (LOGISTIC_PROBIT_SCALE * z).exp());
+        let reach = self.relevance[first_idx].max(self.relevance[second_idx]);
+        uncertainty * (self.floor + (1.0 - self.floor) * reach)
+    }
+
+    /// Sets every pair's rate: `random` races every pair at one rate (a uniform order);
+    /// `informative` at its weight raised to the focus, so the race draws pairs without
+    /// replacement with probability proportional to weight^focus.
+    fn assign(&self, tier: &mut [ScoredPair]) {
+        if self.strategy == PairingStrategy::Random {
+            return;
+        }
+        let mut largest = 0.0_f64;
+        for pair in tier.iter_mut() {
+            pair.rate = self.weight(pair.first_idx as usize, pair.second_idx as usize);
+            largest = largest.max(pair.rate);
+        }
+        for pair in tier.iter_mut() {
+            pair.rate = if largest > 0.0 {
+                relative_rate(pair.rate / largest, self.focus)
+            } else {
+                1.0
+            };
+        }
+    }
+}
+
+/// `ratio` (in [0, 1]) raised to `focus`, within [`MIN_RATE`, `MAX_RATE`].
+fn relative_rate(ratio: f64, focus: f64) -> f64 {
+    let rate = match focus {
+        // The default, inlined: `powi` with an exponent known only at run time is a call.
+        4.0 => {
+            let squared = ratio * ratio;
+            squared * squared
+        }
+        focus if focus.fract() == 0.0 && focus.abs() <= 64.0 => ratio.powi(focus as i32),
+        focus => ratio.powf(focus),
+    };
+    rate.clamp(MIN_RATE, MAX_RATE)
 }
 
 /// Phi(z) ~ 1 / (1 + exp(-1.702 z)), within 0.01 everywhere.
@@ -390,6 +496,10 @@ fn top_relevance(eligible: &[&PairingCandidate], top_k: usize) -> Vec<f64> {
 /// response unless many of them share photos.
 const HEAD_PAIRS_PER_MATCH: usize = 8;
 
+/// Arrivals found per missing match in each round of [`Picker::race_from`]: a few more
+/// than needed, since later arrivals may share a photo with earlier ones.
+const RACE_PAIRS_PER_MATCH: usize = 4;
+
 /// Fills a response from tiers, spreading photos across matches.
 struct Picker<'a, 'b> {
     eligible: &'b [&'a PairingCandidate],
@@ -402,6 +512,60 @@ struct Picker<'a, 'b> {
 impl Picker<'_, '_> {
     fn is_full(&self) -> bool {
         self.chosen.len() >= self.max_matches
+    }
+
+    fn photos_free(&self, pair: &ScoredPair) -> bool {
+        !self.used_photos[pair.first_idx as usize] && !self.used_photos[pair.second_idx as usize]
+    }
+
+    /// Whether a pass over `tier` that skips pairs with a photo already in the response
+    /// fills it, in whatever order it goes: such a pass takes a maximal matching of the
+    /// pairs of free photos, and a maximal matching of a graph with `m` edges and largest
+    /// degree `d` has at least `m / (2 d - 1)` edges (every pair shares a photo with one of
+    /// its pairs, and a pair shares a photo with at most `2 d - 1` pairs, itself included).
+    fn fills_without_reuse(&self, tier: &[ScoredPair]) -> bool {
+        let mut degrees = vec![0_u64; self.eligible.len()];
+        let mut n_free_pairs = 0_u64;
+        for pair in tier.iter().filter(|pair| self.photos_free(pair)) {
+            n_free_pairs += 1;
+            degrees[pair.first_idx as usize] += 1;
+            degrees[pair.second_idx as usize] += 1;
+        }
+        let largest_degree = degrees.into_iter().max().unwrap_or(0);
+        let n_missing = (self.max_matches - self.chosen.len()) as u64;
+        // ceil(m / (2 d - 1)) >= n_missing
+        n_missing > 0 && n_free_pairs > (2 * largest_degree).saturating_sub(1) * (n_missing - 1)
+    }
+
+    /// Fills the response from `tier` the way [`Picker::pick_from`] would when its first
+    /// two passes fill it (see [`Picker::fills_without_reuse`]), without ordering the
+    /// whole tier. Those passes take, again and again, the earliest arrival among the
+    /// pairs whose photos are both free (new photos' pairs first); an exponential race is
+    /// memoryless, so each round races just the pairs still free and takes its first few
+    /// arrivals in order, skipping those that meet a photo taken meanwhile.
+    fn race_from(&mut self, tier: &[ScoredPair], seen_before: bool, rng: &mut (impl Rng + ?Sized)) {
+        for cold in [true, false] {
+            while !self.is_full() {
+                let n_missing = self.max_matches - self.chosen.len();
+                let free = tier
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, pair)| pair.is_cold == cold && self.photos_free(pair))
+                    .map(|(idx, pair)| (idx, pair.rate));
+                let arrivals = race::earliest_arrivals(free, RACE_PAIRS_PER_MATCH * n_missing, rng);
+                if arrivals.is_empty() {
+                    break;
+                }
+                for idx in arrivals {
+                    if self.is_full() {
+                        break;
+                    }
+                    if self.photos_free(&tier[idx]) {
+                        self.take(&tier[idx], seen_before, rng);
+                    }
+                }
+            }
+        }
     }
 
     /// Two passes over a tier in proposal order: first only pairs of photos not yet in the
@@ -455,32 +619,37 @@ impl Picker<'_, '_> {
             if self.is_full() {
                 return;
             }
-            let (first_idx, second_idx) = (pair.first_idx as usize, pair.second_idx as usize);
-            let photos_free = !self.used_photos[first_idx] && !self.used_photos[second_idx];
-            if !options.allow_reuse && !photos_free {
+            if !options.allow_reuse && !self.photos_free(pair) {
                 continue;
             }
-            if !self.taken.insert((pair.first_idx, pair.second_idx)) {
+            if self.taken.contains(&(pair.first_idx, pair.second_idx)) {
                 continue;
             }
-            self.used_photos[first_idx] = true;
-            self.used_photos[second_idx] = true;
-            let (first, second) = (
-                self.eligible[first_idx].photo_id,
-                self.eligible[second_idx].photo_id,
-            );
-            let (left, right) = if rng.random_bool(0.5) {
-                (first, second)
-            } else {
-                (second, first)
-            };
-            self.chosen.push(ProposedMatch {
-                match_id: MatchId::new(first, second).expect("eligible photos are distinct"),
-                left,
-                right,
-                seen_before: options.seen_before,
-            });
+            self.take(pair, options.seen_before, rng);
         }
+    }
+
+    /// Adds `pair` to the response, its sides drawn at random.
+    fn take(&mut self, pair: &ScoredPair, seen_before: bool, rng: &mut (impl Rng + ?Sized)) {
+        let (first_idx, second_idx) = (pair.first_idx as usize, pair.second_idx as usize);
+        self.taken.insert((pair.first_idx, pair.second_idx));
+        self.used_photos[first_idx] = true;
+        self.used_photos[second_idx] = true;
+        let (first, second) = (
+            self.eligible[first_idx].photo_id,
+            self.eligible[second_idx].photo_id,
+        );
+        let (left, right) = if rng.random_bool(0.5) {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        self.chosen.push(ProposedMatch {
+            match_id: MatchId::new(first, second).expect("eligible photos are distinct"),
+            left,
+            right,
+            seen_before,
+        });
     }
 }
 
@@ -492,6 +661,8 @@ struct PassOptions {
     /// Whether the tier holds pairs the judge was shown before.
     seen_before: bool,
 }
+
+mod race;
 
 #[cfg(test)]
 mod tests;

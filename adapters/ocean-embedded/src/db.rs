@@ -1,9 +1,11 @@
 //! One SQLite database file in WAL mode: a writer connection and a few reader connections,
 //! each call run on tokio's blocking pool so the async runtime never waits on disk. Readers
 //! are handed out in arrival order: a call waits (without holding a thread) for any free
-//! reader, never behind one slow read on a connection picked in advance.
+//! reader, never behind one slow read on a connection picked in advance. Readers beyond the
+//! first are opened when reads first overlap, so a database that is seldom read (queue,
+//! notifications) keeps one.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,10 +21,12 @@ const READERS: usize = 4;
 /// A SQLite file shared by one port's calls.
 #[derive(Debug)]
 pub(crate) struct Db {
+    path: PathBuf,
     writer: Mutex<Connection>,
     /// Callers of [`Db::write`] take turns in arrival order here, waiting without a thread.
     write_turns: tokio::sync::Mutex<()>,
-    /// The free reader connections; a permit of `free_readers` guarantees one.
+    /// The free reader connections; a permit of `free_readers` guarantees one, or room to
+    /// open one.
     readers: Mutex<Vec<Connection>>,
     free_readers: Arc<Semaphore>,
 }
@@ -33,10 +37,9 @@ impl Db {
     pub(crate) fn open(path: &Path, schema: &str) -> Result<Arc<Db>> {
         let writer = connect(path, WRITER_CACHE_KIB)?;
         writer.execute_batch(schema).map_err(from_sqlite)?;
-        let readers = (0..READERS)
-            .map(|_| connect(path, READER_CACHE_KIB))
-            .collect::<Result<Vec<_>>>()?;
+        let readers = vec![connect(path, READER_CACHE_KIB)?];
         Ok(Arc::new(Db {
+            path: path.to_owned(),
             writer: Mutex::new(writer),
             write_turns: tokio::sync::Mutex::new(()),
             readers: Mutex::new(readers),
@@ -60,7 +63,7 @@ impl Db {
             })?;
         let db = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            let reader = Reader::take(&db);
+            let reader = Reader::take(&db)?;
             let result = read(reader.connection());
             drop(reader);
             drop(permit);
@@ -103,16 +106,24 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    /// Takes a free reader; the caller holds a permit, so there is one.
-    fn take(db: &'a Db) -> Self {
-        let connection = db.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        Self { db, connection }
+    /// Takes a free reader, opening one if none is free; the caller holds a permit, so at
+    /// most [`READERS`] are open.
+    fn take(db: &'a Db) -> Result<Self> {
+        let free = db.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let connection = match free {
+            Some(connection) => connection,
+            None => connect(&db.path, READER_CACHE_KIB)?,
+        };
+        Ok(Self {
+            db,
+            connection: Some(connection),
+        })
     }
 
     fn connection(&self) -> &Connection {
         self.connection
             .as_ref()
-            .expect("a reader permit guarantees a free reader connection")
+            .expect("a reader holds its connection until dropped")
     }
 }
 
@@ -130,11 +141,16 @@ impl Drop for Reader<'_> {
 
 /// Pages (KiB, as SQLite's negative `cache_size`) the writer connection may cache: a
 /// scoring period rewrites thousands of photos, and every page it re-reads from its own
-/// cache is a `pread` saved.
-const WRITER_CACHE_KIB: i64 = 32 * 1024;
-/// Pages (KiB) each reader connection may cache: reads are short, and the OS page cache
-/// backs them; small, so the server's memory stays small.
-const READER_CACHE_KIB: i64 = 2 * 1024;
+/// cache is a `pread` saved (from the OS page cache: a few microseconds). 4 MiB holds every
+/// interior page of a B-tree of a GiB or two and the leaves written lately; more mostly
+/// held pages the server did not touch again (with two busy writers, records and votes,
+/// 32 MiB each was a third of the server's memory under load; BENCHMARKS.md).
+const WRITER_CACHE_KIB: i64 = 4 * 1024;
+/// Pages (KiB) each reader connection may cache. In WAL mode a connection drops its whole
+/// cache when a read transaction starts after any write, which under load is every read:
+/// the cache only has to hold one read's pages (a pool read touches a few dozen), and the
+/// OS page cache backs the rest.
+const READER_CACHE_KIB: i64 = 512;
 
 /// A connection in WAL mode. `synchronous = NORMAL` keeps every committed transaction through
 /// a process crash (the WAL is written before commit returns); only an OS crash or power loss

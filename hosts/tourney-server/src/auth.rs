@@ -1,5 +1,6 @@
 //! Who is asking: `Authorization: Bearer <token>` or `Basic base64(user_id:token)`, checked
-//! against the stored token hashes by the game.
+//! against the stored token hashes by the game (answered from memory while fresh: see
+//! `Game::authenticate_at`).
 
 use base64::Engine as _;
 use tourney_core::UserId;
@@ -27,7 +28,11 @@ pub fn authenticated(
             let credentials = parse(header.as_deref()).map_err(ApiError::reject)?;
             state
                 .game
-                .authenticate(&credentials.token, credentials.claimed_user)
+                .authenticate_at(
+                    &credentials.token,
+                    credentials.claimed_user,
+                    tourney_worker::now(),
+                )
                 .await
                 .map_err(|error| ApiError::from(error).reject())
         })
@@ -41,7 +46,11 @@ pub(crate) async fn admin(state: &AppState, header: Option<&str>) -> Result<User
     let credentials = parse(header)?;
     let user = state
         .game
-        .authenticate(&credentials.token, credentials.claimed_user)
+        .authenticate_at(
+            &credentials.token,
+            credentials.claimed_user,
+            tourney_worker::now(),
+        )
         .await?;
     state.game.require_admin(user).await?;
     Ok(user)

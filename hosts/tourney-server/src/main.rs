@@ -130,6 +130,8 @@ struct ServeArgs {
 }
 
 fn main() -> ExitCode {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    limit_malloc_arenas();
     let cli = Cli::parse();
     let outcome = AppSettings::load()
         .context("loading settings")
@@ -155,8 +157,54 @@ fn main() -> ExitCode {
     }
 }
 
-/// Most threads tokio's blocking pool may start in `serve`.
-const MAX_BLOCKING_THREADS: usize = 64;
+/// The `MALLOC_ARENA_MAX` the binary runs with unless the environment sets one.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const MALLOC_ARENA_MAX: &str = "2";
+
+/// Re-executes the binary once with `MALLOC_ARENA_MAX` set, unless it is set already (set
+/// it to choose another value; glibc reads it only when a process starts, and setting it
+/// from inside, with `mallopt`, would take the crate's only `unsafe` outside `glicko2`).
+///
+/// Why: glibc's malloc gives a thread that finds the other arenas busy an arena of its
+/// own, up to eight per core, and each arena keeps what is freed into it. The server's
+/// SQLite calls hop between blocking threads, so page caches are allocated in one arena and
+/// freed in another: under `scripts/load.sh` that was about 30 MB of the server's memory,
+/// for no measurable speed (BENCHMARKS.md). If the re-execution fails, the binary goes on
+/// as it is.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    use std::os::unix::process::CommandExt as _;
+    let tuned = |name| std::env::var_os(name).is_some();
+    let tunables = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
+    if tuned("MALLOC_ARENA_MAX") || tunables.contains("arena_max") {
+        return;
+    }
+    let Ok(executable) = std::env::current_exe() else {
+        return;
+    };
+    let mut args = std::env::args_os();
+    let mut command = std::process::Command::new(executable);
+    if let Some(arg0) = args.next() {
+        command.arg0(arg0);
+    }
+    // Only returns if it failed.
+    let error = command
+        .args(args)
+        .env("MALLOC_ARENA_MAX", MALLOC_ARENA_MAX)
+        .exec();
+    let _ = writeln!(
+        std::io::stderr(),
+        "warning: running with glibc's default malloc arenas (re-executing with MALLOC_ARENA_MAX={MALLOC_ARENA_MAX} failed: {error})"
+    );
+}
+
+/// Most threads tokio's blocking pool may start in `serve`. The embedded backend runs at
+/// most a few SQLite calls per database at once (readers and a writer, each waiting its
+/// turn without a thread), but under a stream of short calls tokio starts a new thread
+/// whenever none is idle at that instant: with 64 allowed, a vote run kept about 50, each
+/// with its stack and, with glibc, often its own malloc arena (BENCHMARKS.md). 16 is
+/// still several times what the calls can use at once.
+const MAX_BLOCKING_THREADS: usize = 16;
 
 /// `serve`: settings, listener, ports, then the server until a shutdown signal.
 fn serve(mut settings: AppSettings, args: &ServeArgs) -> anyhow::Result<()> {
@@ -173,9 +221,7 @@ fn serve(mut settings: AppSettings, args: &ServeArgs) -> anyhow::Result<()> {
     point_default_media_url_at(&mut settings, listen, address);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        // Blocking work is SQLite calls (a few readers and one writer per database, each
-        // waiting its turn without a thread) and media jobs: 64 threads are plenty, and each
-        // idle one would keep its stack and malloc arena.
+        // Blocking work is SQLite calls and media jobs (see MAX_BLOCKING_THREADS).
         .max_blocking_threads(MAX_BLOCKING_THREADS)
         .build()
         .context("starting the async runtime")?;

@@ -374,3 +374,138 @@ fn strategy_names_parse() {
     );
     assert!("smart".parse::<PairingStrategy>().is_err());
 }
+
+/// How often each pair comes first and how often each photo is in the response, over
+/// `n_runs` seeds, drawing with or without the race over free pairs.
+fn draw_frequencies(
+    candidates: &[PairingCandidate],
+    config: &PairingConfig,
+    race_when_it_fills: bool,
+    n_runs: u64,
+) -> (HashMap<MatchId, f64>, HashMap<PhotoId, f64>) {
+    let request = PairingRequest {
+        judge: JUDGE,
+        candidates,
+        history: &JudgeHistory::default(),
+        must_include: None,
+    };
+    let mut first = HashMap::new();
+    let mut shown = HashMap::new();
+    for seed in 0..n_runs {
+        let options = DrawOptions { race_when_it_fills };
+        let mut rng = SmallRng::seed_from_u64(seed);
+        let matches = super::propose(&request, config, options, &mut rng).unwrap();
+        assert_eq!(matches.len(), config.max_matches);
+        *first.entry(matches[0].match_id).or_insert(0.0) += 1.0 / n_runs as f64;
+        for photo_id in matches.iter().flat_map(|m| [m.left, m.right]) {
+            *shown.entry(photo_id).or_insert(0.0) += 1.0 / n_runs as f64;
+        }
+    }
+    (first, shown)
+}
+
+/// Asserts two estimates of each probability, from `n_runs` runs each, agree within five
+/// standard errors.
+fn assert_close<K: std::hash::Hash + Eq + std::fmt::Debug>(
+    a: &HashMap<K, f64>,
+    b: &HashMap<K, f64>,
+    n_runs: u64,
+    what: &str,
+) {
+    for key in a.keys().chain(b.keys()) {
+        let (p_a, p_b) = (
+            a.get(key).copied().unwrap_or(0.0),
+            b.get(key).copied().unwrap_or(0.0),
+        );
+        let p = ((p_a + p_b) / 2.0).min(1.0);
+        let tolerance = 5.0 * (2.0 * p * (1.0 - p).max(0.0) / n_runs as f64).sqrt() + 2e-3;
+        assert!(
+            (p_a - p_b).abs() < tolerance,
+            "{what} {key:?}: {p_a} raced, {p_b} ordered whole"
+        );
+    }
+}
+
+#[test]
+fn racing_the_free_pairs_draws_like_ordering_the_whole_tier() {
+    // 24 photos with spread ratings and RDs, four of them new: for three matches a pass
+    // without reuse always fills the response, so the race over free pairs is used.
+    let mut candidates = photos(&(1..=24).collect::<Vec<u128>>());
+    for (idx, candidate) in candidates.iter_mut().enumerate() {
+        let rating = 1300.0 + 17.0 * idx as f64;
+        let deviation = 60.0 + 40.0 * (idx % 5) as f64;
+        candidate.rating = Rating::new(rating, deviation, 0.06).unwrap();
+        candidate.n_games = if idx % 7 == 0 { 2 } else { 50 };
+    }
+    let eligible: Vec<&PairingCandidate> = candidates.iter().collect();
+    let picker = Picker {
+        eligible: &eligible,
+        used_photos: vec![false; eligible.len()],
+        taken: HashSet::new(),
+        chosen: Vec::new(),
+        max_matches: 3,
+    };
+    let tier: Vec<ScoredPair> = (0..24_u32)
+        .flat_map(|first_idx| {
+            (first_idx + 1..24).map(move |second_idx| ScoredPair {
+                first_idx,
+                second_idx,
+                is_cold: false,
+                rate: 1.0,
+                time: 0.0,
+            })
+        })
+        .collect();
+    assert!(picker.fills_without_reuse(&tier));
+    let n_runs = 6_000;
+    for strategy in STRATEGIES {
+        let config = PairingConfig {
+            max_matches: 3,
+            ..config(strategy)
+        };
+        let (raced_first, raced_shown) = draw_frequencies(&candidates, &config, true, n_runs);
+        let (whole_first, whole_shown) = draw_frequencies(&candidates, &config, false, n_runs);
+        assert_close(&raced_first, &whole_first, n_runs, "first pair");
+        assert_close(&raced_shown, &whole_shown, n_runs, "photo shown");
+        // New photos first: every first pair has one.
+        let cold: HashSet<PhotoId> = candidates
+            .iter()
+            .filter(|c| c.n_games < 5)
+            .map(|c| c.photo_id)
+            .collect();
+        for first in raced_first.keys() {
+            assert!(cold.contains(&first.low()) || cold.contains(&first.high()));
+        }
+    }
+}
+
+#[test]
+fn a_pass_without_reuse_is_trusted_to_fill_only_when_it_must() {
+    // Every pair of one photo with seven others: any pass takes one of them, so two
+    // matches need the whole tier ordered (the reuse pass), while one does not.
+    let candidates = photos(&(1..=8).collect::<Vec<u128>>());
+    let eligible: Vec<&PairingCandidate> = candidates.iter().collect();
+    let star: Vec<ScoredPair> = (1..8_u32)
+        .map(|second_idx| ScoredPair {
+            first_idx: 0,
+            second_idx,
+            is_cold: false,
+            rate: 1.0,
+            time: 0.0,
+        })
+        .collect();
+    let picker = |max_matches| Picker {
+        eligible: &eligible,
+        used_photos: vec![false; eligible.len()],
+        taken: HashSet::new(),
+        chosen: Vec::new(),
+        max_matches,
+    };
+    assert!(picker(1).fills_without_reuse(&star));
+    assert!(!picker(2).fills_without_reuse(&star));
+    assert!(!picker(1).fills_without_reuse(&[]));
+    // With the photo taken already, no pair of the tier is free.
+    let mut used = picker(2);
+    used.used_photos[0] = true;
+    assert!(!used.fills_without_reuse(&star));
+}

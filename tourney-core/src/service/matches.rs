@@ -1,7 +1,7 @@
 //! Matches and votes: pairs proposed to a judge from their pool (and remembered), and a
 //! vote on one of them recorded exactly once and sent to the scoring stream.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ocean::records::{Item, Query, SortRange};
@@ -18,7 +18,7 @@ use crate::pairing::{
 use crate::prediction::predict_match;
 use crate::service::held_votes;
 use crate::service::photos::{PhotoRecord, PhotoView};
-use crate::service::read_cache::{Pool, PoolKey};
+use crate::service::read_cache::{History, Pool, PoolKey, Shown, voted};
 use crate::service::store::{self, Versioned};
 use crate::service::tournaments::{TournamentView, cadence_of};
 use crate::service::users::StoredCadence;
@@ -173,8 +173,12 @@ impl Game {
         let mut views = Vec::new();
         let mut match_error = None;
         if n_matches > 0 {
+            let judge_at = JudgeAt {
+                id: judge,
+                record_version: stored_judge.version,
+            };
             match self
-                .pick_matches(judge, &pool, n_matches, None, now, rng)
+                .pick_matches_at(judge_at, &pool, n_matches, None, now, rng)
                 .await
             {
                 Ok((match_writes, match_views)) => {
@@ -241,7 +245,10 @@ impl Game {
         now: Timestamp,
         rng: &mut (impl Rng + ?Sized),
     ) -> Result<MatchView, ServiceError> {
-        self.user_record(judge).await?;
+        let judge_at = JudgeAt {
+            id: judge,
+            record_version: self.user_record(judge).await?.version,
+        };
         let photo = self
             .photo_record(&photo_id.to_string())
             .await?
@@ -256,7 +263,7 @@ impl Game {
         );
         pool.insert(photo_id, photo);
         let (writes, mut views) = self
-            .pick_matches(judge, &pool, 1, Some(photo_id), now, rng)
+            .pick_matches_at(judge_at, &pool, 1, Some(photo_id), now, rng)
             .await?;
         self.ports.records.commit(writes).await?;
         let mut view = views.pop().ok_or_else(|| ServiceError::NotFound {
@@ -278,22 +285,44 @@ impl Game {
         now: Timestamp,
         rng: &mut (impl Rng + ?Sized),
     ) -> Result<(Vec<ocean::records::Write>, Vec<MatchView>), ServiceError> {
+        let judge_at = JudgeAt {
+            id: judge,
+            record_version: self.user_record(judge).await?.version,
+        };
+        self.pick_matches_at(judge_at, pool, n_matches, must_include, now, rng)
+            .await
+    }
+
+    /// [`Game::pick_matches`] for a judge whose user record was just read (at
+    /// `judge_at.record_version`): their history is then the one kept for that version, if
+    /// any.
+    async fn pick_matches_at(
+        &self,
+        judge_at: JudgeAt,
+        pool: &BTreeMap<PhotoId, PhotoRecord>,
+        n_matches: u32,
+        must_include: Option<PhotoId>,
+        now: Timestamp,
+        rng: &mut (impl Rng + ?Sized),
+    ) -> Result<(Vec<ocean::records::Write>, Vec<MatchView>), ServiceError> {
+        let judge = judge_at.id;
         let mut candidates = Vec::with_capacity(pool.len());
-        for record in pool.values() {
+        for (photo_id, record) in pool {
             candidates.push(PairingCandidate {
-                photo_id: record.photo_id()?,
+                photo_id: *photo_id,
                 owner: UserId::parse(&record.owner)?,
                 media_type: record.media_type(),
                 rating: record.aged_rating(now, &self.config.rating)?,
                 n_games: record.wins + record.losses,
             });
         }
-        let shown = self.shown_matches(judge).await?;
+        let shown = self.judge_history(judge_at, now).await?;
         let mut history = JudgeHistory::default();
-        for (match_id, stored) in &shown {
-            history.proposed.insert(*match_id);
-            if stored.value.vote.is_some() {
-                history.judged.insert(*match_id);
+        history.proposed.reserve(shown.len());
+        for (match_id, stored) in shown.iter() {
+            history.proposed.insert(match_id);
+            if stored.judged() {
+                history.judged.insert(match_id);
             }
         }
         let request = PairingRequest {
@@ -316,7 +345,7 @@ impl Game {
                 proposed_at: now.millis(),
                 vote: None,
             };
-            let read_version = shown.get(&proposal.match_id).map_or(0, |s| s.version);
+            let read_version = shown.get(proposal.match_id).map_or(0, Shown::version);
             let key = store::shown_match_key(&judge.to_string(), &proposal.match_id.to_string());
             writes.push(store::put(key, &remembered, read_version)?);
             let a = &pool[&proposal.match_id.low()];
@@ -475,12 +504,27 @@ impl Game {
         Ok(self.read_cache.keep_pool(key, generation, now, photos))
     }
 
-    /// Every match ever shown to `judge`, with its stored version.
-    pub(crate) async fn shown_matches(
+    /// Every match ever shown to the judge, with its stored version and whether it was
+    /// judged: kept in memory for the judge's user record version (see `read_cache`'s
+    /// `Histories`), else read whole.
+    async fn judge_history(
         &self,
-        judge: UserId,
-    ) -> Result<HashMap<MatchId, Versioned<ShownMatch>>, ServiceError> {
-        let mut shown = HashMap::new();
+        judge_at: JudgeAt,
+        now: Timestamp,
+    ) -> Result<Arc<History>, ServiceError> {
+        let histories = self.read_cache.histories();
+        if let Some(kept) = histories.get(judge_at.id, judge_at.record_version, now) {
+            return Ok(kept);
+        }
+        let generation = histories.generation(judge_at.id);
+        let shown = self.shown_matches(judge_at.id).await?;
+        Ok(histories.keep(judge_at.id, judge_at.record_version, generation, shown, now))
+    }
+
+    /// Every match ever shown to `judge`, with its stored version and whether it was
+    /// judged, read from the store.
+    async fn shown_matches(&self, judge: UserId) -> Result<History, ServiceError> {
+        let mut shown = Vec::new();
         let mut query = Query {
             range: SortRange::Prefix(store::SHOWN_MATCH_PREFIX.to_owned()),
             ..Query::partition(format!("u#{judge}"), HISTORY_PAGE)
@@ -490,17 +534,14 @@ impl Game {
             for item in &page.items {
                 let match_text = &item.key.sort[store::SHOWN_MATCH_PREFIX.len()..];
                 let match_id = MatchId::parse(match_text)?;
-                shown.insert(
-                    match_id,
-                    Versioned {
-                        value: store::decode(item)?,
-                        version: item.version,
-                    },
-                );
+                let judged = voted(&item.body).ok_or_else(|| ServiceError::Corrupt {
+                    what: format!("record {}: not a shown match", item.key),
+                })?;
+                shown.push((match_id, Shown::new(item.version, judged)));
             }
             match page.next {
                 Some(cursor) => query.cursor = Some(cursor),
-                None => return Ok(shown),
+                None => return Ok(shown.into_iter().collect()),
             }
         }
     }
@@ -530,6 +571,13 @@ impl Game {
             left: if left == match_id.low() { "a" } else { "b" },
         })
     }
+}
+
+/// A judge and the version of their user record a request read.
+#[derive(Debug, Clone, Copy)]
+struct JudgeAt {
+    id: UserId,
+    record_version: u64,
 }
 
 /// Pairing's refusals as the API's not-found codes.

@@ -1,4 +1,5 @@
-//! Read models kept between requests: ranked boards and match pools.
+//! Read models kept between requests: ranked boards and match pools, and (in submodules)
+//! credentials and judges' histories.
 //!
 //! Ranking a board reads and ages every photo posted in its window, so each (category,
 //! place, window) board is ranked once and served from memory until a photo record changes
@@ -11,6 +12,13 @@
 //! rebuilt at most once per `n` × [`MIN_AGE_PER_PHOTO`], so a large board under a stream of
 //! changes costs a bounded share of a core; while one request rebuilds, the others keep
 //! serving the previous ranking.
+//!
+//! [`WatchedRecords`] is how the kept models follow this process's writes: it notes what
+//! each write touches (a photo record, a user record, a token, a shown match) before it
+//! goes to the store and tells the caches once it has landed or failed.
+
+mod credentials;
+mod histories;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,14 +26,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use ocean::records::{Index, Item, Key, Page, Query, Write};
+use ocean::records::{Condition, Index, Item, Key, Page, Query, Write};
 use ocean::{Records, Result};
 
 use super::boards::BoardView;
 use super::photos::PhotoRecord;
-use crate::ids::PhotoId;
+use crate::ids::{MatchId, PhotoId, UserId};
 use crate::leaderboard::{BoardEntry, Window};
 use crate::time::Timestamp;
+
+pub(crate) use credentials::{Credentials, Standing, TokenHash};
+pub(crate) use histories::{Histories, History, Shown};
 
 /// How long after its last build a board of one photo waits before it is rebuilt: building
 /// reads and decodes each photo of the window (about 50 µs each on the 2-core development
@@ -117,6 +128,8 @@ pub(crate) struct ReadCache {
     generation: AtomicU64,
     slots: Mutex<HashMap<BoardKey, Slot>>,
     pools: Mutex<HashMap<PoolKey, KeptPool>>,
+    credentials: Credentials,
+    histories: Histories,
 }
 
 /// What a request should do for its board.
@@ -145,7 +158,19 @@ impl ReadCache {
             generation: AtomicU64::new(0),
             slots: Mutex::new(HashMap::new()),
             pools: Mutex::new(HashMap::new()),
+            credentials: Credentials::new(fresh_for),
+            histories: Histories::default(),
         }
+    }
+
+    /// Tokens' users and users' standing, fresh for `fresh_for` (see [`Credentials`]).
+    pub(crate) fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// Judges' shown matches (see [`Histories`]).
+    pub(crate) fn histories(&self) -> &Histories {
+        &self.histories
     }
 
     /// The photo generation now: pass it to [`ReadCache::keep_pool`] with what is read
@@ -309,21 +334,139 @@ impl WatchedRecords {
         Self { inner, cache }
     }
 
-    /// Passes `result` on, bumping the generation first if `touched` a photo record; also
-    /// on failure, since a failed batch may have written some of its items.
-    fn after<T>(&self, touched: bool, result: Result<T>) -> Result<T> {
-        if touched {
+    /// Passes `result` on after telling the caches what the noted writes did; also on
+    /// failure, since a failed batch may have written some of its items.
+    fn after<T>(&self, notes: &[Note], result: Result<T>) -> Result<T> {
+        let landed = result.is_ok();
+        let mut photos_changed = false;
+        for note in notes {
+            match note {
+                Note::Photo => photos_changed = true,
+                Note::User { user, written } => {
+                    let written = written.filter(|_| landed);
+                    self.cache
+                        .credentials
+                        .user_written(*user, written.map(|w| (w.version, w.standing)));
+                    let versions = written.and_then(|w| Some((w.read_version?, w.version)));
+                    self.cache.histories.judge_written(*user, versions);
+                }
+                Note::TokenDeleted(token) => self.cache.credentials.token_deleted(token),
+                Note::ShownMatch {
+                    judge,
+                    match_id,
+                    written,
+                } => {
+                    let written = written.filter(|_| landed);
+                    self.cache
+                        .histories
+                        .match_written(*judge, *match_id, written);
+                }
+            }
+        }
+        if photos_changed {
             self.cache.photos_changed();
         }
         result
     }
 }
 
-/// Whether any of `writes` is to a photo record.
-fn touches_photos(writes: &[Write]) -> bool {
-    writes
-        .iter()
-        .any(|write| super::store::is_photo_key(write.key()))
+/// What a write touches that a cache keeps, noted before it goes to the store.
+#[derive(Debug, Clone, Copy)]
+enum Note {
+    /// A photo record: every board and pool is out of date.
+    Photo,
+    /// A user record; `written`: what a put stores (`None` for a delete, or a body that
+    /// does not read as a user).
+    User {
+        user: UserId,
+        written: Option<UserWrite>,
+    },
+    /// A token deleted.
+    TokenDeleted(TokenHash),
+    /// A judge's shown match; `written`: what a put stores (`None` for a delete).
+    ShownMatch {
+        judge: UserId,
+        match_id: MatchId,
+        written: Option<Shown>,
+    },
+}
+
+/// A put of a user record.
+#[derive(Debug, Clone, Copy)]
+struct UserWrite {
+    /// The version it is conditional on (`None`: not conditional on one).
+    read_version: Option<u64>,
+    version: u64,
+    standing: Standing,
+}
+
+impl Note {
+    /// What `write` touches, if anything a cache keeps.
+    fn of(write: &Write) -> Option<Self> {
+        let key = write.key();
+        if super::store::is_photo_key(key) {
+            return Some(Note::Photo);
+        }
+        let is_delete = matches!(write, Write::Delete { .. });
+        let put = match write {
+            Write::Put { item, condition } => Some((item, *condition)),
+            Write::Delete { .. } | Write::Check { .. } => None,
+        };
+        if let Some(hash) = key.partition.strip_prefix("t#") {
+            return (is_delete && key.sort == "token")
+                .then(|| TokenHash::from_hex(hash))
+                .flatten()
+                .map(Note::TokenDeleted);
+        }
+        let user = key
+            .partition
+            .strip_prefix("u#")
+            .and_then(|id| UserId::parse(id).ok())?;
+        if key.sort == "user" {
+            if !is_delete && put.is_none() {
+                return None;
+            }
+            let written = put.and_then(|(item, condition)| {
+                Some(UserWrite {
+                    read_version: match condition {
+                        Condition::VersionIs(version) => Some(version),
+                        Condition::Absent => Some(0),
+                        Condition::Always => None,
+                    },
+                    version: item.version,
+                    standing: Standing::of_body(&item.body)?,
+                })
+            });
+            return Some(Note::User { user, written });
+        }
+        let match_id = key
+            .sort
+            .strip_prefix(super::store::SHOWN_MATCH_PREFIX)
+            .and_then(|id| MatchId::parse(id).ok())?;
+        if !is_delete && put.is_none() {
+            return None;
+        }
+        let written = put.and_then(|(item, _)| Some(Shown::new(item.version, voted(&item.body)?)));
+        Some(Note::ShownMatch {
+            judge: user,
+            match_id,
+            written,
+        })
+    }
+
+    fn of_all(writes: &[Write]) -> Vec<Self> {
+        writes.iter().filter_map(Note::of).collect()
+    }
+}
+
+/// Whether a shown match's JSON body carries a vote (`None`: not a shown match).
+pub(crate) fn voted(body: &[u8]) -> Option<bool> {
+    #[derive(serde::Deserialize)]
+    struct Fields {
+        vote: Option<serde::de::IgnoredAny>,
+    }
+    let fields: Fields = serde_json::from_slice(body).ok()?;
+    Some(fields.vote.is_some())
 }
 
 #[async_trait]
@@ -341,18 +484,21 @@ impl Records for WatchedRecords {
     }
 
     async fn write(&self, write: Write) -> Result<()> {
-        let touched = super::store::is_photo_key(write.key());
-        self.after(touched, self.inner.write(write).await)
+        let note = Note::of(&write);
+        let result = self.inner.write(write).await;
+        self.after(note.as_slice(), result)
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<()> {
-        let touched = touches_photos(&writes);
-        self.after(touched, self.inner.commit(writes).await)
+        let notes = Note::of_all(&writes);
+        let result = self.inner.commit(writes).await;
+        self.after(&notes, result)
     }
 
     async fn write_batch(&self, writes: Vec<Write>) -> Result<()> {
-        let touched = touches_photos(&writes);
-        self.after(touched, self.inner.write_batch(writes).await)
+        let notes = Note::of_all(&writes);
+        let result = self.inner.write_batch(writes).await;
+        self.after(&notes, result)
     }
 }
 
@@ -456,6 +602,88 @@ mod tests {
         cache.keep_pool(key.clone(), cache.generation(), at(1_500), Pool::new());
         cache.keep_pool(key.clone(), stale, at(1_600), Pool::new());
         assert!(cache.pool(&key, at(1_700)).is_some());
+    }
+
+    #[test]
+    fn writes_are_noted_by_what_they_touch() {
+        let user = UserId::from_u128(7);
+        let put = |key: Key, version: u64, condition: Condition, body: &str| Write::Put {
+            item: Item::new(key, version, body.as_bytes().to_vec()),
+            condition,
+        };
+        let user_key = super::super::store::user_key(&user.to_string());
+        let banned = put(
+            user_key,
+            4,
+            Condition::VersionIs(3),
+            r#"{"id":"x","deleted":false,"banned":true,"role":"user"}"#,
+        );
+        let Some(Note::User {
+            user: noted,
+            written: Some(written),
+        }) = Note::of(&banned)
+        else {
+            panic!("a user put is noted with what it stores");
+        };
+        assert_eq!(noted, user);
+        assert_eq!(
+            (written.read_version, written.version, written.standing),
+            (Some(3), 4, Standing::Banned)
+        );
+        let token = TokenHash::of("t");
+        let revoke = Write::Delete {
+            key: super::super::store::token_key(&token.to_hex()),
+            condition: Condition::Always,
+        };
+        assert!(matches!(Note::of(&revoke), Some(Note::TokenDeleted(hash)) if hash == token));
+        let match_id = MatchId::new(PhotoId::from_u128(1), PhotoId::from_u128(2)).unwrap();
+        let shown_key =
+            super::super::store::shown_match_key(&user.to_string(), &match_id.to_string());
+        let vote = put(
+            shown_key,
+            2,
+            Condition::VersionIs(1),
+            r#"{"left":"a","right":"b","proposed_at":1,"vote":{"winner":"a"}}"#,
+        );
+        let Some(Note::ShownMatch {
+            judge,
+            match_id: noted_match,
+            written: Some(shown),
+        }) = Note::of(&vote)
+        else {
+            panic!("a shown match put is noted");
+        };
+        assert_eq!((judge, noted_match), (user, match_id));
+        assert_eq!((shown.version(), shown.judged()), (2, true));
+        let photo = put(
+            super::super::store::photo_key("p"),
+            1,
+            Condition::Absent,
+            "{}",
+        );
+        assert!(matches!(Note::of(&photo), Some(Note::Photo)));
+        // A new token, the user's win counts, a name claim: nothing kept depends on them.
+        let new_token = put(
+            super::super::store::token_key(&token.to_hex()),
+            1,
+            Condition::Absent,
+            "{}",
+        );
+        let stats = put(
+            Key::new(format!("u#{user}"), "stats"),
+            1,
+            Condition::Absent,
+            "{}",
+        );
+        let name = put(
+            super::super::store::name_key("ann"),
+            1,
+            Condition::Absent,
+            "{}",
+        );
+        for write in [new_token, stats, name] {
+            assert!(Note::of(&write).is_none(), "{write:?}");
+        }
     }
 
     #[test]

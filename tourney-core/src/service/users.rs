@@ -10,6 +10,7 @@ use crate::geo::Coordinates;
 use crate::ids::UserId;
 use crate::names::{Category, UserName};
 use crate::registration::{Profile, RegistrationConfig, RegistrationStatus, registration_status};
+use crate::service::read_cache::{Standing, TokenHash};
 use crate::service::store::{self, Versioned};
 use crate::service::{Game, ServiceError};
 use crate::stats::win_loss_ratio;
@@ -261,37 +262,94 @@ impl Game {
 
     /// The user a bearer token belongs to; [`ServiceError::Unauthorized`] for an unknown,
     /// rotated or deleted token, or a banned user's. With `claimed_user` (Basic auth's user
-    /// part) the token must also belong to that user.
+    /// part) the token must also belong to that user. Reads the token's and the user's
+    /// records every time (see [`Game::authenticate_at`] for the kept answer).
     pub async fn authenticate(
         &self,
         token: &str,
         claimed_user: Option<UserId>,
     ) -> Result<UserId, ServiceError> {
+        self.check_credentials(token, claimed_user, None).await
+    }
+
+    /// [`Game::authenticate`] for a request at `now`, answered from memory while what was
+    /// read is fresh, so a request reads no record for its credentials: who a token
+    /// belongs to (kept by the token's SHA-256, never the token) and whether that user is
+    /// banned or deleted, each read at most once per `board_fresh_for`.
+    ///
+    /// A ban, unban, deletion or token rotation made through this process's `Game` (or a
+    /// clone of it) takes effect on the next request; one made by another process (another
+    /// server, the command line) within `board_fresh_for`.
+    pub async fn authenticate_at(
+        &self,
+        token: &str,
+        claimed_user: Option<UserId>,
+        now: Timestamp,
+    ) -> Result<UserId, ServiceError> {
+        self.check_credentials(token, claimed_user, Some(now)).await
+    }
+
+    /// The user `token` belongs to and may play; from kept credentials fresh at `now`
+    /// (`None`: read both records).
+    async fn check_credentials(
+        &self,
+        token: &str,
+        claimed_user: Option<UserId>,
+        now: Option<Timestamp>,
+    ) -> Result<UserId, ServiceError> {
         let unauthorized = || ServiceError::Unauthorized {
             message: "unknown or revoked token".to_owned(),
         };
-        let token_hash = store::sha256_hex(token.as_bytes());
-        let stored: Option<Versioned<TokenRecord>> =
-            store::get(self.ports.records.as_ref(), &store::token_key(&token_hash)).await?;
-        let user_id = stored.ok_or_else(unauthorized)?.value.user_id;
-        let user_id = UserId::parse(&user_id).map_err(|_| unauthorized())?;
+        let credentials = self.read_cache.credentials();
+        let token_hash = TokenHash::of(token);
+        let kept_owner = now.and_then(|now| credentials.token_owner(&token_hash, now));
+        let user_id = match kept_owner {
+            Some(user_id) => user_id,
+            None => {
+                let generation = credentials.token_generation();
+                let key = store::token_key(&token_hash.to_hex());
+                let stored: Option<Versioned<TokenRecord>> =
+                    store::get(self.ports.records.as_ref(), &key).await?;
+                let user_id = stored.ok_or_else(unauthorized)?.value.user_id;
+                let user_id = UserId::parse(&user_id).map_err(|_| unauthorized())?;
+                if let Some(now) = now {
+                    credentials.keep_token(token_hash, user_id, generation, now);
+                }
+                user_id
+            }
+        };
         if claimed_user.is_some_and(|claimed| claimed != user_id) {
             return Err(unauthorized());
         }
-        // Read at every request, so a ban takes effect at once.
-        let user = self
-            .user_record(user_id)
-            .await
-            .map_err(|error| match error {
-                ServiceError::NotFound { .. } => unauthorized(),
-                other => other,
-            })?;
-        if user.value.banned {
-            return Err(ServiceError::Unauthorized {
+        let kept_standing = now.and_then(|now| credentials.standing(user_id, now));
+        let standing = match kept_standing {
+            Some(standing) => standing,
+            None => {
+                let generation = credentials.user_generation(user_id);
+                let key = store::user_key(&user_id.to_string());
+                let (standing, version) = match self.ports.records.get(&key).await? {
+                    Some(item) => {
+                        let standing =
+                            Standing::of_body(&item.body).ok_or_else(|| ServiceError::Corrupt {
+                                what: format!("record {key}: not a user"),
+                            })?;
+                        (standing, item.version)
+                    }
+                    None => (Standing::Gone, 0),
+                };
+                if let Some(now) = now {
+                    credentials.keep_standing(user_id, standing, version, generation, now);
+                }
+                standing
+            }
+        };
+        match standing {
+            Standing::Active => Ok(user_id),
+            Standing::Banned => Err(ServiceError::Unauthorized {
                 message: "this account is banned".to_owned(),
-            });
+            }),
+            Standing::Gone => Err(unauthorized()),
         }
-        Ok(user_id)
     }
 
     /// A user as the API shows them; [`ServiceError::NotFound`] for unknown or deleted ones.
@@ -662,5 +720,156 @@ fn apply_fields(fields: &mut ProfileFields, patch: &ProfileFields) {
         if let Some(value) = new_value {
             *field = Some(value.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use ocean_embedded::{
+        EmbeddedMedia, EmbeddedNotifications, EmbeddedPlaces, EmbeddedQueue, EmbeddedRecords,
+        EmbeddedSearch, EmbeddedStream, MediaOptions, PlacesOptions, QueueOptions,
+    };
+    use rand::SeedableRng;
+    use rand::rngs::SmallRng;
+
+    use super::*;
+    use crate::service::{GameConfig, GamePorts};
+
+    fn at(millis: i64) -> Timestamp {
+        Timestamp::from_millis(1_800_000_000_000 + millis)
+    }
+
+    /// Embedded ports in `dir` (no places).
+    fn ports(dir: &std::path::Path) -> GamePorts {
+        GamePorts {
+            records: Arc::new(EmbeddedRecords::open(dir).unwrap()),
+            media: Arc::new(
+                EmbeddedMedia::open(
+                    dir,
+                    MediaOptions {
+                        public_url: "http://media.test".to_owned(),
+                        signing_key: Some(b"a test signing key of enough bytes".to_vec()),
+                    },
+                )
+                .unwrap(),
+            ),
+            stream: Arc::new(EmbeddedStream::open(dir).unwrap()),
+            queue: Arc::new(EmbeddedQueue::open(dir, QueueOptions::default()).unwrap()),
+            places: Arc::new(
+                EmbeddedPlaces::open(
+                    dir,
+                    PlacesOptions {
+                        load_default_dataset: false,
+                    },
+                )
+                .unwrap(),
+            ),
+            search: Arc::new(EmbeddedSearch::open(dir).unwrap()),
+            notifications: Arc::new(EmbeddedNotifications::open(dir).unwrap()),
+            identity: None,
+        }
+    }
+
+    fn is_refused(result: &Result<UserId, ServiceError>, why: &str) -> bool {
+        matches!(result, Err(ServiceError::Unauthorized { message }) if message.contains(why))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn kept_credentials_follow_bans_rotations_and_deletions_made_here_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = GameConfig {
+            board_fresh_for: Duration::from_secs(3600),
+            ..GameConfig::default()
+        };
+        let game = Game::new(ports(dir.path()), config);
+        let mut rng = SmallRng::seed_from_u64(1);
+        let (admin, _) = game
+            .create_admin("moderator", at(0), &mut rng)
+            .await
+            .unwrap();
+        let (user, token) = game
+            .create_user(NewUser::default(), at(0), &mut rng)
+            .await
+            .unwrap();
+        // Kept from the first request on (the same instant: nothing has aged).
+        assert_eq!(
+            game.authenticate_at(&token, None, at(1)).await.unwrap(),
+            user
+        );
+        let someone_else = Some(admin);
+        let claimed = game.authenticate_at(&token, someone_else, at(1)).await;
+        assert!(is_refused(&claimed, "unknown"));
+
+        assert!(game.ban_user(admin, user, at(2), &mut rng).await.unwrap());
+        let banned = game.authenticate_at(&token, None, at(2)).await;
+        assert!(is_refused(&banned, "banned"), "{banned:?}");
+        assert!(game.unban_user(admin, user, at(3), &mut rng).await.unwrap());
+        assert_eq!(
+            game.authenticate_at(&token, None, at(3)).await.unwrap(),
+            user
+        );
+
+        let rotated = game.rotate_token(user, &mut rng).await.unwrap();
+        let old = game.authenticate_at(&token, None, at(4)).await;
+        assert!(is_refused(&old, "unknown"), "{old:?}");
+        assert_eq!(
+            game.authenticate_at(&rotated, None, at(4)).await.unwrap(),
+            user
+        );
+
+        game.delete_user(user).await.unwrap();
+        let deleted = game.authenticate_at(&rotated, None, at(5)).await;
+        assert!(is_refused(&deleted, "unknown"), "{deleted:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn another_process_ban_shows_once_the_kept_answer_is_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = GameConfig {
+            board_fresh_for: Duration::from_secs(1),
+            ..GameConfig::default()
+        };
+        let records: Arc<dyn ocean::Records> = Arc::new(EmbeddedRecords::open(dir.path()).unwrap());
+        let with_records = |records: &Arc<dyn ocean::Records>| GamePorts {
+            records: Arc::clone(records),
+            ..ports(dir.path())
+        };
+        // Two processes over one store: a server and, say, the admin's command line.
+        let server = Game::new(with_records(&records), config.clone());
+        let other = Game::new(with_records(&records), config);
+        let mut rng = SmallRng::seed_from_u64(2);
+        let (admin, _) = other
+            .create_admin("moderator", at(0), &mut rng)
+            .await
+            .unwrap();
+        let (user, token) = server
+            .create_user(NewUser::default(), at(0), &mut rng)
+            .await
+            .unwrap();
+        assert_eq!(
+            server.authenticate_at(&token, None, at(0)).await.unwrap(),
+            user
+        );
+        assert!(
+            other
+                .ban_user(admin, user, at(100), &mut rng)
+                .await
+                .unwrap()
+        );
+        // Within board_fresh_for the server still answers from what it read...
+        assert_eq!(
+            server.authenticate_at(&token, None, at(999)).await.unwrap(),
+            user
+        );
+        // ...then reads again; the uncached check sees the ban at once.
+        let later = server.authenticate_at(&token, None, at(1_000)).await;
+        assert!(is_refused(&later, "banned"), "{later:?}");
+        assert!(is_refused(
+            &server.authenticate(&token, None).await,
+            "banned"
+        ));
     }
 }
