@@ -26,7 +26,7 @@ mod tournaments;
 mod trending_tags;
 mod users;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use ocean::{Identity, JobQueue, Media, Notifications, Places, Records, Search, Stream};
 
@@ -47,7 +47,7 @@ pub use awards::{AWARDED_PLACES, AwardView, AwardsReport, IsoWeek};
 pub use boards::{BoardQuery, BoardView};
 pub use comments::CommentView;
 pub use facebook::{FACEBOOK_SYNC_QUEUE, FacebookSyncJob};
-pub use held_votes::HeldVoteView;
+pub use held_votes::{HeldBallot, HeldVoteView, REPORT_GAMES};
 pub use matches::{MatchView, Proposal, ProposalOptions, VoteOutcome};
 pub use moderation::{
     FlagTarget, FlagView, HistoryEntry, MAX_REASON_CHARS, ModeratedComment, ModeratedPhoto,
@@ -260,6 +260,9 @@ pub struct Game {
     ports: GamePorts,
     config: Arc<GameConfig>,
     read_cache: Arc<ReadCache>,
+    /// The configured default place once read from the places port (`Game::place_of`),
+    /// shared by the clones, so users without a location are placed while places is down.
+    default_place: Arc<OnceLock<PlaceView>>,
 }
 
 impl Game {
@@ -272,6 +275,7 @@ impl Game {
             ports,
             config: Arc::new(config),
             read_cache,
+            default_place: Arc::new(OnceLock::new()),
         }
     }
 

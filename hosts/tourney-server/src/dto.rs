@@ -446,16 +446,28 @@ pub struct VoteBody {
     pub winner: String,
 }
 
-/// What `PUT /v1/users/me/matches/{match_id}` did with the vote.
+/// What `PUT /v1/users/me/matches/{match_id}` did with the vote, and
+/// `PUT /v1/users/me/tournaments/{tournament_id}` with the report.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VoteRecorded {
-    /// `recorded`: the vote counts. `held`: the vote is recorded (the match is judged) but
-    /// held for review and not counted, because it came sooner after the match was
-    /// proposed than a person judges (`app.min_vote_delay_ms`).
+    /// `recorded`: the vote (or the report's 15 games) counts. `held`: it is recorded (the
+    /// match or tournament is judged) but held for review and not counted unless an admin
+    /// releases it, because it came sooner after the proposal than a person judges
+    /// (`app.min_vote_delay_ms`; 15 times that for a tournament report).
     #[schema(pattern = "^(recorded|held)$")]
     pub status: String,
-    /// Whether the vote is held for review (`status` is `held`).
+    /// Whether it is held for review (`status` is `held`).
     pub held: bool,
+}
+
+impl From<tourney_core::service::VoteOutcome> for VoteRecorded {
+    fn from(outcome: tourney_core::service::VoteOutcome) -> Self {
+        let held = outcome == tourney_core::service::VoteOutcome::Held;
+        Self {
+            status: if held { "held" } else { "recorded" }.to_owned(),
+            held,
+        }
+    }
 }
 
 /// A win of one of the user's photos.

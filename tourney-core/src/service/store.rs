@@ -23,7 +23,8 @@
 //! | flag (one per flagger per object; kind `user`, `photo` or `comment`) | `flag#<kind>#<object>` | `f#<flagger>` | |
 //! | an object's flag counts | `flag#<kind>#<object>` | `summary` | 0 while flags are open: `modq` (sort: open count, last flag time, kind, object) |
 //! | moderation history entry | `flag#<kind>#<object>` | `h#<time>#<random>` | |
-//! | vote held for review (`held_votes.rs`) | `held_votes` | `<time>#<vote>` | |
+//! | vote or tournament report held for review (`held_votes.rs`) | `held_votes` | `<time>#<vote>` | 0: `hv#<vote>` / `held` (its id to its entry) |
+//! | an admin's decision on a held vote (released or discarded) | `hv#<vote>` | `decided` | |
 //!
 //! Bodies are JSON. Versions count writes: each write stores the read version + 1 under
 //! `Condition::VersionIs(read version)`, so concurrent writers conflict instead of losing

@@ -1,5 +1,6 @@
 //! Tournaments: a 16-photo bracket proposed to a judge when the cadence says one is due,
-//! and the judge's report of its 15 winners, scored as 15 votes exactly once.
+//! and the judge's report of its 15 winners, scored as 15 votes exactly once, or held for
+//! review (`held_votes.rs`) when it came sooner than a person judges 15 games.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,13 +10,14 @@ use ocean::stream::NewRecord;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::bracket::{BRACKET_SIZE, Bracket, BracketCandidate};
+use crate::bracket::{BRACKET_SIZE, Bracket, BracketCandidate, BracketResult};
 use crate::cadence::{CadenceConfig, CadenceState};
 use crate::error::Error;
 use crate::ids::{PhotoId, TournamentId, UserId};
 use crate::pool::Scope;
 use crate::service::activity::ActivityKind;
-use crate::service::matches::{VoteEvent, competing};
+use crate::service::held_votes::{self, HeldReport};
+use crate::service::matches::{VoteEvent, VoteOutcome, competing};
 use crate::service::photos::{PhotoRecord, PhotoView};
 use crate::service::read_cache::{Pool, PoolKey};
 use crate::service::sharded::MergedScan;
@@ -50,6 +52,10 @@ struct Report {
     winners: Vec<String>,
     at: i64,
     sent: bool,
+    /// Held for review (too soon after the proposal): never sent unless an admin
+    /// releases it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    held: bool,
 }
 
 fn tournament_key(judge: &str, tournament: &str) -> Key {
@@ -216,54 +222,65 @@ impl Game {
     /// the 15 games for scoring. An impossible report is [`ServiceError::Rules`] naming the
     /// first bad position; a second report is [`ServiceError::Conflict`] (`already_judged`);
     /// a retry of the same report after a failure resends it, scored once.
+    ///
+    /// A report sooner after the tournament was proposed than 15 times `min_vote_delay`
+    /// (one single vote's minimum per game decided) is [`VoteOutcome::Held`]: recorded and
+    /// listed for review in one commit, as one entry for the whole report, never sent for
+    /// scoring unless an admin releases it, and final like any report.
     pub async fn report_tournament(
         &self,
         judge: UserId,
         tournament_id: TournamentId,
         winners: &[PhotoId],
         now: Timestamp,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<VoteOutcome, ServiceError> {
         let stored = self.tournament_record(judge, tournament_id).await?;
         let mut record = stored.value;
-        let slots: Vec<PhotoId> = record
-            .slots
-            .iter()
-            .map(|id| PhotoId::parse(id))
-            .collect::<Result<_, _>>()?;
-        let slots: [PhotoId; BRACKET_SIZE] =
-            slots.try_into().map_err(|_| ServiceError::Corrupt {
-                what: format!("tournament {tournament_id} has no 16 slots"),
-            })?;
-        let result = Bracket::from_slots(slots)?.validate_report(winners)?;
+        let result = bracket_result(&record.slots, winners, tournament_id)?;
         let winner_texts: Vec<String> = winners.iter().map(ToString::to_string).collect();
+        let key = tournament_key(&judge.to_string(), &tournament_id.to_string());
+        let already_judged = |message: String| ServiceError::Conflict {
+            code: "already_judged",
+            message,
+        };
         let version = match &record.report {
-            Some(report) if report.winners == winner_texts && !report.sent => stored.version,
+            Some(report) if report.winners == winner_texts && !report.sent && !report.held => {
+                stored.version
+            }
             Some(_) => {
-                return Err(ServiceError::Conflict {
-                    code: "already_judged",
-                    message: format!("tournament {tournament_id} is already reported"),
-                });
+                return Err(already_judged(format!(
+                    "tournament {tournament_id} is already reported"
+                )));
             }
             None => {
+                let min_delay = held_votes::report_min_delay(self.config.min_vote_delay);
+                let held = held_votes::too_soon(min_delay, record.created_at, now);
                 record.report = Some(Report {
                     winners: winner_texts,
                     at: now.millis(),
                     sent: false,
+                    held,
                 });
-                let key = tournament_key(&judge.to_string(), &tournament_id.to_string());
-                if let Err(error) = self
-                    .ports
-                    .records
-                    .write(store::put(key, &record, stored.version)?)
-                    .await
-                {
-                    if error.kind() == ocean::ErrorKind::Conflict {
-                        return Err(ServiceError::Conflict {
-                            code: "already_judged",
-                            message: format!("tournament {tournament_id} was reported meanwhile"),
-                        });
+                let mut writes = vec![store::put(key.clone(), &record, stored.version)?];
+                if held {
+                    writes.push(held_votes::hold_report_write(&HeldReport {
+                        judge,
+                        tournament_id,
+                        champion: result.champion(),
+                        proposed_at: record.created_at,
+                        at: now.millis(),
+                        min_delay,
+                    })?);
+                }
+                match self.ports.records.commit(writes).await {
+                    Ok(()) if held => return Ok(VoteOutcome::Held),
+                    Ok(()) => {}
+                    Err(error) if error.kind() == ocean::ErrorKind::Conflict => {
+                        return Err(already_judged(format!(
+                            "tournament {tournament_id} was reported meanwhile"
+                        )));
                     }
-                    return Err(error.into());
+                    Err(error) => return Err(error.into()),
                 }
                 stored.version + 1
             }
@@ -272,28 +289,11 @@ impl Game {
             .report
             .as_ref()
             .map_or(now.millis(), |report| report.at);
-        let judge_text = judge.to_string();
-        let mut events = Vec::with_capacity(result.games().len());
-        for (position, &(left, right)) in result.games().iter().enumerate() {
-            let winner = result.winners()[position];
-            let event = VoteEvent {
-                vote_id: store::vote_id(&format!("{judge_text}#{tournament_id}#{position}")),
-                judge: judge_text.clone(),
-                left: left.to_string(),
-                right: right.to_string(),
-                winner_side: if winner == left { "left" } else { "right" }.to_owned(),
-                at,
-            };
-            events.push(NewRecord {
-                partition_key: tournament_id.to_string(),
-                data: store::encode(&event)?,
-            });
-        }
+        let events = report_events(judge, tournament_id, &result, at)?;
         self.ports.stream.append(VOTES_STREAM, events).await?;
         if let Some(report) = record.report.as_mut() {
             report.sent = true;
         }
-        let key = tournament_key(&judge_text, &tournament_id.to_string());
         if let Err(error) = self
             .ports
             .records
@@ -303,16 +303,49 @@ impl Game {
         {
             return Err(error.into());
         }
-        // The report is stored and sent: a retry would be refused as already judged, so
-        // a lost activity is logged rather than failing the report.
-        if let Some(&champion) = winners.last()
-            && let Err(error) = self
-                .tell_tournament_won(champion, tournament_id, Timestamp::from_millis(at))
-                .await
+        self.announce_champion(tournament_id, result.champion(), at)
+            .await;
+        Ok(VoteOutcome::Accepted)
+    }
+
+    /// Sends a held report's 15 games for scoring (an admin released it): the same events,
+    /// vote ids and time as an accepted report sends, so scoring counts them once however
+    /// often this runs; then tells the champion's owner and followers, once.
+    pub(crate) async fn send_held_report(
+        &self,
+        judge: UserId,
+        tournament_id: TournamentId,
+    ) -> Result<(), ServiceError> {
+        let record = self.tournament_record(judge, tournament_id).await?.value;
+        let report = record
+            .report
+            .as_ref()
+            .ok_or_else(|| ServiceError::Corrupt {
+                what: format!("tournament {tournament_id}: held but never reported"),
+            })?;
+        let winners: Vec<PhotoId> = report
+            .winners
+            .iter()
+            .map(|id| PhotoId::parse(id))
+            .collect::<Result<_, _>>()?;
+        let result = bracket_result(&record.slots, &winners, tournament_id)?;
+        let events = report_events(judge, tournament_id, &result, report.at)?;
+        self.ports.stream.append(VOTES_STREAM, events).await?;
+        self.announce_champion(tournament_id, result.champion(), report.at)
+            .await;
+        Ok(())
+    }
+
+    /// Tells the champion's owner and followers of a sent report. The report is stored and
+    /// sent: a retry would be refused as already judged, so a lost activity is logged
+    /// rather than failing the report.
+    async fn announce_champion(&self, tournament_id: TournamentId, champion: PhotoId, at: i64) {
+        if let Err(error) = self
+            .tell_tournament_won(champion, tournament_id, Timestamp::from_millis(at))
+            .await
         {
             tracing::warn!(%tournament_id, %error, "tournament-won activities not recorded");
         }
-        Ok(())
     }
 
     /// Tells the champion's owner (`you_won_tournament`) and the owner's followers
@@ -365,4 +398,49 @@ impl Game {
                 ServiceError::not_found(format!("tournament {tournament_id} for this judge"))
             })
     }
+}
+
+/// The bracket stored as `slots` with `winners` reported: [`ServiceError::Rules`] naming
+/// the first impossible winner.
+fn bracket_result(
+    slots: &[String],
+    winners: &[PhotoId],
+    tournament_id: TournamentId,
+) -> Result<BracketResult, ServiceError> {
+    let slots: Vec<PhotoId> = slots
+        .iter()
+        .map(|id| PhotoId::parse(id))
+        .collect::<Result<_, _>>()?;
+    let slots: [PhotoId; BRACKET_SIZE] = slots.try_into().map_err(|_| ServiceError::Corrupt {
+        what: format!("tournament {tournament_id} has no 16 slots"),
+    })?;
+    Ok(Bracket::from_slots(slots)?.validate_report(winners)?)
+}
+
+/// A report's games on their way to scoring: one vote each, its id from the judge, the
+/// tournament and the game's position (so a resent game keeps its id), all at `at`.
+fn report_events(
+    judge: UserId,
+    tournament_id: TournamentId,
+    result: &BracketResult,
+    at: i64,
+) -> Result<Vec<NewRecord>, ServiceError> {
+    let judge_text = judge.to_string();
+    let mut events = Vec::with_capacity(result.games().len());
+    for (position, &(left, right)) in result.games().iter().enumerate() {
+        let winner = result.winners()[position];
+        let event = VoteEvent {
+            vote_id: store::vote_id(&format!("{judge_text}#{tournament_id}#{position}")),
+            judge: judge_text.clone(),
+            left: left.to_string(),
+            right: right.to_string(),
+            winner_side: if winner == left { "left" } else { "right" }.to_owned(),
+            at,
+        };
+        events.push(NewRecord {
+            partition_key: tournament_id.to_string(),
+            data: store::encode(&event)?,
+        });
+    }
+    Ok(events)
 }

@@ -587,9 +587,18 @@ impl Game {
         Ok(nearby.place.into())
     }
 
-    /// The user's place, else the configured default place.
+    /// The user's place, else the configured default place. The default place is read
+    /// from the places port once and then kept by this `Game` and its clones, so judges and
+    /// photographers without a location of their own are still placed while the places
+    /// database is down (it must have answered once since start). Its id comes from the
+    /// settings and does not change; a dataset reloaded under a running server with a
+    /// renamed default place shows the new name after a restart. A default place missing
+    /// from the dataset is not kept: every call asks again.
     pub(crate) async fn place_of(&self, record: &UserRecord) -> Result<PlaceView, ServiceError> {
         if let Some(place) = &record.place {
+            return Ok(place.clone());
+        }
+        if let Some(place) = self.default_place.get() {
             return Ok(place.clone());
         }
         let place = self.ports.places.get(&self.config.default_place).await?;
@@ -600,7 +609,8 @@ impl Game {
                 self.config.default_place
             ),
         })?;
-        Ok(place.into())
+        // Two first calls at once both read it; whichever finishes first is kept.
+        Ok(self.default_place.get_or_init(|| place.into()).clone())
     }
 
     pub(crate) fn post_category_of(&self, record: &UserRecord) -> String {

@@ -1,8 +1,8 @@
 //! The admin area under `/admin`: server-rendered HTML pages (the moderation queue; a
 //! user's, a photo's and a comment's page with flags and history; the votes held for
-//! review) and the moderation
-//! actions as plain HTML forms POSTing to `/admin/...`, each answered with a redirect back
-//! to the object's page.
+//! review) and the moderation actions (hide, restore, ban, unban, resolve a flag, release
+//! or discard a held vote) as plain HTML forms POSTing to `/admin/...`, each answered with
+//! a redirect back to the object's page (the held votes' list for held votes).
 //!
 //! Admins sign in with the API's own credentials: a request without valid ones gets a 401
 //! with `WWW-Authenticate: Basic realm="admin"`, so a browser prompts (user name: the user
@@ -107,9 +107,19 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .then(unban_user);
     let resolve = warp::path!("admin" / "flags" / String / String / String / "resolve")
         .and(warp::post())
+        .and(request.clone())
+        .and(with_state(state.clone()))
+        .then(resolve_flag);
+    let release = warp::path!("admin" / "held_votes" / String / "release")
+        .and(warp::post())
+        .and(request.clone())
+        .and(with_state(state.clone()))
+        .then(release_held_vote);
+    let discard = warp::path!("admin" / "held_votes" / String / "discard")
+        .and(warp::post())
         .and(request)
         .and(with_state(state))
-        .then(resolve_flag);
+        .then(discard_held_vote);
     queue
         .or(held)
         .unify()
@@ -133,6 +143,10 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .unify()
         .or(resolve)
         .unify()
+        .or(release)
+        .unify()
+        .or(discard)
+        .unify()
         .boxed()
 }
 
@@ -150,7 +164,9 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     restore_comment,
     ban_user,
     unban_user,
-    resolve_flag
+    resolve_flag,
+    release_held_vote,
+    discard_held_vote
 ))]
 pub(crate) struct Doc;
 
@@ -472,6 +488,62 @@ async fn resolve_flag(
             .resolve_flag(admin, target, flagger, clock(), &mut secure_rng())
             .await?;
         Ok(see_other(&pages::object_path(target)))
+    }
+    .await;
+    result.unwrap_or_else(|error| error_page(&error))
+}
+
+/// Releases a held vote: it is sent for scoring as it would have been when cast (a
+/// tournament report: its 15 games), under its own vote ids, so it counts once however often
+/// it is released. Releasing a released vote changes nothing.
+#[utoipa::path(post, path = "/admin/held_votes/{vote_id}/release", tag = "admin",
+    params(("vote_id" = String, Path, description = "the held vote's id (32 hex)", pattern = "^[0-9a-f]{32}$")),
+    responses((status = 303, description = "done (or released before); to the held votes"),
+        (status = 401, description = "no or bad credentials", content_type = "text/html"),
+        (status = 403, description = "not an admin, or a cross-site request", content_type = "text/html"),
+        (status = 404, description = "no such held vote", content_type = "text/html"),
+        (status = 409, description = "`held_vote_discarded`: the vote was discarded", content_type = "text/html"),
+        (status = 503, description = "the stream is unavailable: the vote is released but not yet sent; release it again", content_type = "text/html")))]
+async fn release_held_vote(vote_id: String, request: AdminRequest, state: AppState) -> Response {
+    decide_held_vote(Verdict::Release, &vote_id, &request, &state).await
+}
+
+/// Discards a held vote: it leaves the list and is never counted. Discarding a discarded
+/// vote changes nothing.
+#[utoipa::path(post, path = "/admin/held_votes/{vote_id}/discard", tag = "admin",
+    params(("vote_id" = String, Path, description = "the held vote's id (32 hex)", pattern = "^[0-9a-f]{32}$")),
+    responses((status = 303, description = "done (or discarded before); to the held votes"),
+        (status = 401, description = "no or bad credentials", content_type = "text/html"),
+        (status = 403, description = "not an admin, or a cross-site request", content_type = "text/html"),
+        (status = 404, description = "no such held vote", content_type = "text/html"),
+        (status = 409, description = "`held_vote_released`: the vote was released and counted", content_type = "text/html")))]
+async fn discard_held_vote(vote_id: String, request: AdminRequest, state: AppState) -> Response {
+    decide_held_vote(Verdict::Discard, &vote_id, &request, &state).await
+}
+
+/// What an admin decides about a held vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Release,
+    Discard,
+}
+
+/// Releases or discards the held vote `vote_id` for the admin sending `request`, then sends
+/// the browser back to the held votes.
+async fn decide_held_vote(
+    verdict: Verdict,
+    vote_id: &str,
+    request: &AdminRequest,
+    state: &AppState,
+) -> Response {
+    let result = async {
+        let admin = request.admin_for_action(state).await?;
+        let game = &state.game;
+        match verdict {
+            Verdict::Release => game.release_held_vote(admin, vote_id, clock()).await?,
+            Verdict::Discard => game.discard_held_vote(admin, vote_id, clock()).await?,
+        };
+        Ok::<_, ApiError>(see_other(pages::HELD_VOTES_PATH))
     }
     .await;
     result.unwrap_or_else(|error| error_page(&error))

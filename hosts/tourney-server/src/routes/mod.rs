@@ -166,6 +166,8 @@ pub static SERVED_ROUTES: &[ServedRoute] = &[
         "/admin/flags/{kind}/{object_id}/{flagger_id}/resolve",
         "admin",
     ),
+    route("POST", "/admin/held_votes/{vote_id}/release", "admin"),
+    route("POST", "/admin/held_votes/{vote_id}/discard", "admin"),
     route("GET", "/v1/tags/{category}/{tag}", "tags"),
     route("PUT", "/v1/tags/{tag}/{photo_id}", "tags"),
     tail_route("PUT", "/media/upload/{key}", "media"),

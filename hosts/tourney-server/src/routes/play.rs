@@ -1,7 +1,7 @@
 //! The game: matches proposed to the caller, votes on them, and the caller's wins.
 
 use serde::Deserialize;
-use tourney_core::service::{ProposalOptions, VoteOutcome};
+use tourney_core::service::ProposalOptions;
 use tourney_core::{MatchId, PhotoId, TournamentId, UserId};
 use utoipa::OpenApi;
 use warp::filters::BoxedFilter;
@@ -195,12 +195,7 @@ async fn put_vote(
         .game
         .vote(judge, match_id, &body.winner, clock())
         .await?;
-    let held = outcome == VoteOutcome::Held;
-    let body = VoteRecorded {
-        status: if held { "held" } else { "recorded" }.to_owned(),
-        held,
-    };
-    Ok(warp::reply::json(&body).into_response())
+    Ok(warp::reply::json(&VoteRecorded::from(outcome)).into_response())
 }
 
 /// The caller's wins (one per vote a photo of theirs won), newest first.
@@ -239,11 +234,15 @@ async fn get_tournament(
 }
 
 /// Reports a tournament's 15 winners in bracket order (games 0-7, quarter-finals 8-11,
-/// semi-finals 12-13, final 14). Once per tournament.
+/// semi-finals 12-13, final 14). Once per tournament. A report sooner after the tournament
+/// was proposed than a person judges 15 games is recorded but held for review, not counted
+/// (`held: true`).
 #[utoipa::path(put, path = "/v1/users/me/tournaments/{tournament_id}", tag = "game",
     params(("tournament_id" = String, Path, description = "32 hex", pattern = "^[0-9a-f]{32}$")),
     request_body = ReportBody,
-    responses((status = 200, description = "recorded"), (status = 404, body = crate::ErrorBody),
+    responses((status = 200, body = VoteRecorded,
+            description = "recorded; `held: true` when it came too soon after the proposal to count"),
+        (status = 404, body = crate::ErrorBody),
         (status = 409, body = crate::ErrorBody),
         (status = 422, body = crate::ErrorBody, description = "a winner who cannot be in that game")))]
 async fn put_report(
@@ -259,9 +258,9 @@ async fn put_report(
         .map(|id| PhotoId::parse(id))
         .collect::<Result<_, _>>()
         .map_err(|e| ApiError::invalid("winners", e.to_string()))?;
-    state
+    let outcome = state
         .game
         .report_tournament(judge, tournament_id, &winners, clock())
         .await?;
-    Ok(warp::reply::json(&serde_json::json!({"status": "recorded"})).into_response())
+    Ok(warp::reply::json(&VoteRecorded::from(outcome)).into_response())
 }

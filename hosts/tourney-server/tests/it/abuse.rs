@@ -3,7 +3,9 @@
 //! address independently, and passes again after the wait (the tests move the limits'
 //! clock ahead instead of sleeping). Too-fast votes: a vote right after its match was
 //! proposed answers 200 `held`, is final, scores nothing, and is listed to admins only; a
-//! vote on a match never proposed to the voter is 404.
+//! vote on a match never proposed to the voter is 404. A tournament report right after its
+//! proposal is held the same way, as one entry. An admin releases a held vote (the worker
+//! counts it once, however often it is released) or discards it (never counted).
 
 use std::time::Duration;
 
@@ -570,4 +572,244 @@ async fn photo_standings(
         ));
     }
     standings
+}
+
+/// An admin's form POST to `path` as a browser sends it: the Basic credentials `admin`
+/// and `Sec-Fetch-Site: same-origin`.
+async fn admin_post(server: &TestServer, admin: &str, path: &str) -> TestResponse {
+    server
+        .request(
+            "POST",
+            path,
+            &[("authorization", admin), ("sec-fetch-site", "same-origin")],
+            Vec::new(),
+        )
+        .await
+}
+
+/// The ids of the held votes listed to the admin sending `authorization`, newest first,
+/// read from their release forms on `/admin/held_votes`.
+pub(crate) async fn held_vote_ids(server: &TestServer, authorization: &str) -> Vec<String> {
+    let page = server
+        .request(
+            "GET",
+            "/admin/held_votes",
+            &[("authorization", authorization)],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let text = page.text();
+    let form = "action=\"/admin/held_votes/";
+    text.match_indices(form)
+        .filter_map(|(start, _)| {
+            let (id, action) = text[start + form.len()..].split_once('/')?;
+            action.starts_with("release\"").then(|| id.to_owned())
+        })
+        .collect()
+}
+
+/// The ids of the matches proposed to `judge` now.
+async fn proposed_matches(server: &TestServer, judge: &str) -> Vec<String> {
+    let proposed = call(server, "GET", "/v1/users/me/matches", judge, None).await;
+    assert_eq!(proposed.status, 200, "{}", proposed.text());
+    proposed.json()["matches"]
+        .as_array()
+        .expect("matches")
+        .iter()
+        .map(|m| m["match_id"].as_str().expect("match id").to_owned())
+        .collect()
+}
+
+/// `judge` votes for photo `a` (the lower id) of `match_id`, right away: held.
+async fn held_vote(server: &TestServer, judge: &str, match_id: &str) {
+    let path = format!("/v1/users/me/matches/{match_id}");
+    let held = call(server, "PUT", &path, judge, Some(json!({"winner": "a"}))).await;
+    assert_eq!(held.status, 200, "{}", held.text());
+    assert_eq!(held.json(), json!({"status": "held", "held": true}));
+}
+
+/// Each photo's (wins, losses, games).
+async fn games_of(
+    server: &TestServer,
+    viewer: &str,
+    photos: &[crate::support::ReadyPhoto],
+) -> Vec<(u64, u64, u64)> {
+    photo_standings(server, viewer, photos)
+        .await
+        .into_iter()
+        .map(|(_, wins, losses, games)| (wins, losses, games))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_admin_releases_a_held_vote_to_count_it_once_or_discards_it_never_to_count_it() {
+    let (server, admin) = slow_vote_server().await;
+    let photos = ready_photos(&server, 4, 4_200).await;
+    let (_, judge) = sign_up(&server).await;
+    let matches = proposed_matches(&server, &judge).await;
+    assert!(matches.len() >= 2, "{matches:?}");
+    let before = games_of(&server, &judge, &photos).await;
+
+    // Held: the board does not move.
+    held_vote(&server, &judge, &matches[0]).await;
+    let listed = held_vote_ids(&server, &admin).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let released = &listed[0];
+    let release = format!("/admin/held_votes/{released}/release");
+    assert_eq!(drain(&server).await, 0, "nothing to score while held");
+    assert_eq!(games_of(&server, &judge, &photos).await, before);
+
+    // Only the admin, from the admin's own pages, decides.
+    let forged = server
+        .request(
+            "POST",
+            &release,
+            &[("authorization", &admin), ("origin", "http://evil.example")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(forged.status, 403, "{}", forged.text());
+    let as_judge = call(&server, "POST", &release, &judge, None).await;
+    assert_eq!(as_judge.status, 403, "{}", as_judge.text());
+    assert_eq!(held_vote_ids(&server, &admin).await, listed, "still held");
+
+    // Released twice: counted once, as cast (`a`, the lower id, won).
+    for _ in 0..2 {
+        let done = admin_post(&server, &admin, &release).await;
+        assert_eq!(done.status, 303, "{}", done.text());
+        assert_eq!(done.header("location"), "/admin/held_votes");
+    }
+    assert_eq!(drain(&server).await, 1, "the released vote counts once");
+    assert_eq!(admin_post(&server, &admin, &release).await.status, 303);
+    assert_eq!(drain(&server).await, 0, "a third release sends nothing new");
+    let (winner, loser) = matches[0].split_at(32);
+    let mut expected = before.clone();
+    for (photo, counts) in photos.iter().zip(expected.iter_mut()) {
+        if photo.id == winner {
+            *counts = (counts.0 + 1, counts.1, counts.2 + 1);
+        } else if photo.id == loser {
+            *counts = (counts.0, counts.1 + 1, counts.2 + 1);
+        }
+    }
+    let after_release = games_of(&server, &judge, &photos).await;
+    assert_eq!(after_release, expected);
+    let winner_owner = &photos
+        .iter()
+        .find(|photo| photo.id == winner)
+        .expect("the winner is one of the photos")
+        .owner_token;
+    let wins = call(&server, "GET", "/v1/users/me/wins", winner_owner, None).await;
+    assert_eq!(
+        wins.json()["items"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        wins.text()
+    );
+    assert!(
+        held_vote_ids(&server, &admin).await.is_empty(),
+        "no longer held"
+    );
+
+    // Held, then discarded (twice): never counted. Both decisions are final.
+    held_vote(&server, &judge, &matches[1]).await;
+    let discarded = held_vote_ids(&server, &admin).await.remove(0);
+    let discard = format!("/admin/held_votes/{discarded}/discard");
+    for _ in 0..2 {
+        let done = admin_post(&server, &admin, &discard).await;
+        assert_eq!(done.status, 303, "{}", done.text());
+    }
+    assert!(held_vote_ids(&server, &admin).await.is_empty());
+    for (path, word) in [
+        (
+            format!("/admin/held_votes/{discarded}/release"),
+            "discarded",
+        ),
+        (format!("/admin/held_votes/{released}/discard"), "released"),
+    ] {
+        let refused = admin_post(&server, &admin, &path).await;
+        assert_eq!(refused.status, 409, "{path}: {}", refused.text());
+        assert!(refused.header("content-type").starts_with("text/html"));
+        assert!(refused.text().contains(word), "{path}: {}", refused.text());
+    }
+    let unknown = admin_post(
+        &server,
+        &admin,
+        "/admin/held_votes/0123456789abcdef0123456789abcdef/release",
+    )
+    .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.text());
+    assert_eq!(drain(&server).await, 0, "the discarded vote never counts");
+    assert_eq!(games_of(&server, &judge, &photos).await, after_release);
+}
+
+/// The winners of a report where the first photo of each game wins, round after round.
+fn first_photo_wins(slots: &[String]) -> Vec<String> {
+    let mut winners: Vec<String> = (0..8).map(|game| slots[2 * game].clone()).collect();
+    for (round_start, round_len) in [(0, 8), (8, 4), (12, 2)] {
+        for pair in 0..round_len / 2 {
+            winners.push(winners[round_start + 2 * pair].clone());
+        }
+    }
+    winners
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tournament_report_right_after_its_proposal_is_held_as_one_entry_until_released() {
+    let (server, admin) = slow_vote_server().await;
+    let photos = ready_photos(&server, 16, 4_300).await;
+    let (_, judge) = sign_up(&server).await;
+    assert_eq!(proposed_matches(&server, &judge).await.len(), 10);
+    let proposed = call(&server, "GET", "/v1/users/me/matches", &judge, None).await;
+    assert_eq!(proposed.status, 200, "{}", proposed.text());
+    let tournament = proposed.json()["tournament"].clone();
+    let tournament_id = tournament["id"].as_str().expect("a tournament").to_owned();
+    let slots: Vec<String> = tournament["photos"]
+        .as_array()
+        .expect("photos")
+        .iter()
+        .map(|photo| photo["id"].as_str().expect("id").to_owned())
+        .collect();
+    let winners = first_photo_wins(&slots);
+    let report = format!("/v1/users/me/tournaments/{tournament_id}");
+    let body = json!({"winners": winners});
+
+    let held = call(&server, "PUT", &report, &judge, Some(body.clone())).await;
+    assert_eq!(held.status, 200, "{}", held.text());
+    assert_eq!(held.json(), json!({"status": "held", "held": true}));
+    call(&server, "PUT", &report, &judge, Some(body))
+        .await
+        .assert_error(409, "already_judged");
+    assert_eq!(drain(&server).await, 0, "a held report waits");
+
+    let page = server
+        .request(
+            "GET",
+            "/admin/held_votes",
+            &[("authorization", &admin)],
+            Vec::new(),
+        )
+        .await
+        .text();
+    assert!(page.contains("tournament report (15 games)"), "{page}");
+    assert!(page.contains(&tournament_id), "{page}");
+    assert!(
+        page.contains(&format!("/admin/photos/{}", winners[14])),
+        "the champion: {page}"
+    );
+    let listed = held_vote_ids(&server, &admin).await;
+    assert_eq!(listed.len(), 1, "one entry for the report: {listed:?}");
+
+    let release = format!("/admin/held_votes/{}/release", listed[0]);
+    assert_eq!(admin_post(&server, &admin, &release).await.status, 303);
+    assert_eq!(drain(&server).await, 15, "its 15 games count");
+    assert_eq!(admin_post(&server, &admin, &release).await.status, 303);
+    assert_eq!(drain(&server).await, 0, "once");
+    let standings = games_of(&server, &judge, &photos).await;
+    assert_eq!(standings.iter().map(|(wins, _, _)| wins).sum::<u64>(), 15);
+    let champion = photos
+        .iter()
+        .position(|photo| photo.id == winners[14])
+        .expect("the champion is one of the photos");
+    assert_eq!(standings[champion], (4, 0, 4));
 }

@@ -104,6 +104,9 @@ struct World {
     owner_match: String,
     /// A user the admin bans and unbans.
     target: String,
+    /// Two votes held for review (cast right after their proposal): the admin releases
+    /// the first and discards the second.
+    held_votes: [String; 2],
     /// The owner's Facebook account id and token (linked).
     facebook_id: String,
     facebook_token: String,
@@ -134,6 +137,8 @@ impl World {
                     api_version: "v19.0".to_owned(),
                     timeout_secs: 5,
                 };
+                // Votes right after their proposal are held (answered 200 all the same).
+                settings.app.min_vote_delay_ms = 60_000;
             },
             |state| state,
         )
@@ -177,6 +182,7 @@ impl World {
         .await;
         drain(&server).await;
         let comment = comment_on(&server, &owner_token, &photo, "mine").await;
+        let held_votes = hold_two_votes(&server, &admin_token).await;
 
         // The owner's private things: a push device and a linked Facebook account (whose
         // e-mail the sync reads).
@@ -264,6 +270,7 @@ impl World {
             comment,
             owner_match,
             target,
+            held_votes,
             facebook_id: account.profile.id.clone(),
             facebook_token: account.token,
             upload_url,
@@ -742,6 +749,20 @@ impl World {
             ),
             row(
                 "POST",
+                "/admin/held_votes/{vote_id}/release",
+                format!("/admin/held_votes/{}/release", self.held_votes[0]),
+                None,
+                admin_only(303),
+            ),
+            row(
+                "POST",
+                "/admin/held_votes/{vote_id}/discard",
+                format!("/admin/held_votes/{}/discard", self.held_votes[1]),
+                None,
+                admin_only(303),
+            ),
+            row(
+                "POST",
                 "/admin/users/{user_id}/ban",
                 format!("/admin/users/{}/ban", self.target),
                 None,
@@ -818,6 +839,24 @@ impl World {
         }
         forbidden
     }
+}
+
+/// Two votes held for review, by a judge who is none of the callers (proposals to a
+/// caller would change what the table's game rows answer): their ids, as the admin
+/// (`admin_token`) sees them listed.
+async fn hold_two_votes(server: &TestServer, admin_token: &str) -> [String; 2] {
+    let (_, judge) = sign_up(server).await;
+    let proposed = call(server, "GET", "/v1/users/me/matches", &judge, None).await;
+    assert_eq!(proposed.status, 200, "{}", proposed.text());
+    let matches = proposed.json()["matches"].clone();
+    for n in 0..2 {
+        let match_id = matches[n]["match_id"].as_str().expect("two matches");
+        let path = format!("/v1/users/me/matches/{match_id}");
+        let voted = call(server, "PUT", &path, &judge, Some(json!({"winner": "a"}))).await;
+        assert_eq!(voted.json()["status"], "held", "{}", voted.text());
+    }
+    let listed = crate::abuse::held_vote_ids(server, &format!("Bearer {admin_token}")).await;
+    listed.try_into().expect("two held votes")
 }
 
 /// The token a route hands out in its answer: sign-up, rotation and the Facebook login.

@@ -170,6 +170,14 @@ async fn the_admin_area_prompts_for_credentials_and_refuses_everyone_but_admins(
             "POST",
             format!("/admin/flags/photo/{}/{user_id}/resolve", photo.id),
         ),
+        (
+            "POST",
+            "/admin/held_votes/0123456789abcdef0123456789abcdef/release".to_owned(),
+        ),
+        (
+            "POST",
+            "/admin/held_votes/0123456789abcdef0123456789abcdef/discard".to_owned(),
+        ),
     ];
     assert_eq!(
         admin_paths.len(),

@@ -6,8 +6,8 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use tourney_core::service::{
-    FlagTarget, FlagView, HeldVoteView, HistoryEntry, ModeratedComment, ModeratedPhoto,
-    ModeratedUser, QueueEntry, Role,
+    FlagTarget, FlagView, HeldBallot, HeldVoteView, HistoryEntry, ModeratedComment, ModeratedPhoto,
+    ModeratedUser, QueueEntry, REPORT_GAMES, Role,
 };
 use tourney_core::{Timestamp, UserId};
 
@@ -35,7 +35,7 @@ pub(super) fn layout(title: &str, content: &Markup) -> String {
                 nav {
                     a href="/admin" { "Moderation queue" }
                     " · "
-                    a href="/admin/held_votes" { "Held votes" }
+                    a href=(HELD_VOTES_PATH) { "Held votes" }
                 }
                 h1 { (title) }
                 (content)
@@ -81,39 +81,68 @@ pub(super) fn queue(entries: &[QueueEntry], next_cursor: Option<&str>) -> Markup
     }
 }
 
-/// The votes held for review (too soon after their proposal), newest first, and a link to
-/// the next page.
+/// The held votes' list: where the release and discard forms send the browser back to.
+pub(super) const HELD_VOTES_PATH: &str = "/admin/held_votes";
+
+/// The votes held for review (too soon after their proposal), newest first, each with its
+/// release and discard forms, and a link to the next page. A tournament report is one row
+/// for its 15 games.
 pub(super) fn held_votes(held: &[HeldVoteView], next_cursor: Option<&str>) -> Markup {
     html! {
         p.muted {
-            "Votes cast sooner after their match was proposed than a person judges. "
-            "They are recorded, so the judge cannot vote on the match again, but never scored."
+            "Votes cast sooner after their match was proposed than a person judges, and "
+            "tournament reports sooner than a person judges 15 games. They are recorded, so "
+            "the judge cannot vote again, but not scored. Release one to count it as cast "
+            "(once, however often you release it), or discard it to never count it."
         }
         @if held.is_empty() {
             p.muted { "No held votes." }
         } @else {
             table {
-                thead { tr { th { "Voted" } th { "Judge" } th { "Winner" } th { "Loser" } th { "After" } th { "Minimum" } th { "Vote id" } } }
+                thead { tr { th { "Voted" } th { "Judge" } th { "What" } th { "Winner" } th { "Loser" } th { "After" } th { "Minimum" } th { "Vote id" } th { "Decide" } } }
                 tbody {
                     @for vote in held {
-                        @let loser = if vote.winner == vote.match_id.low() { vote.match_id.high() } else { vote.match_id.low() };
                         tr {
                             td { (time(vote.voted_at)) }
                             td { a href=(format!("/admin/users/{}", vote.judge)) { (vote.judge) } }
-                            td { a href=(format!("/admin/photos/{}", vote.winner)) { (vote.winner) } }
-                            td { a href=(format!("/admin/photos/{loser}")) { (loser) } }
+                            @match vote.ballot {
+                                HeldBallot::Match { match_id, winner, .. } => {
+                                    @let loser = if winner == match_id.low() { match_id.high() } else { match_id.low() };
+                                    td { "match" }
+                                    td { a href=(format!("/admin/photos/{winner}")) { (winner) } }
+                                    td { a href=(format!("/admin/photos/{loser}")) { (loser) } }
+                                }
+                                HeldBallot::Tournament { tournament_id, champion } => {
+                                    td { "tournament report (" (REPORT_GAMES) " games) " span.muted { (tournament_id) } }
+                                    td { "champion " a href=(format!("/admin/photos/{champion}")) { (champion) } }
+                                    td.muted { "-" }
+                                }
+                            }
                             td { (vote.delay().as_millis()) " ms" }
                             td { (vote.min_delay.as_millis()) " ms" }
                             td.muted { (vote.vote_id) }
+                            td {
+                                (action_form(&held_vote_action(&vote.vote_id, "release"), "Release (count it)"))
+                                " "
+                                (action_form(&held_vote_action(&vote.vote_id, "discard"), "Discard"))
+                            }
                         }
                     }
                 }
             }
         }
         @if let Some(cursor) = next_cursor {
-            p { a href=(format!("/admin/held_votes?cursor={}", utf8_percent_encode(cursor, NON_ALPHANUMERIC))) { "Next page" } }
+            p { a href=(format!("{HELD_VOTES_PATH}?cursor={}", utf8_percent_encode(cursor, NON_ALPHANUMERIC))) { "Next page" } }
         }
     }
+}
+
+/// The path a held vote's `action` (`release` or `discard`) form POSTs to.
+fn held_vote_action(vote_id: &str, action: &str) -> String {
+    format!(
+        "{HELD_VOTES_PATH}/{}/{action}",
+        utf8_percent_encode(vote_id, NON_ALPHANUMERIC)
+    )
 }
 
 /// A user's page: who they are, the ban form, their photos, flags and history.
@@ -326,6 +355,60 @@ mod tests {
         );
         assert!(page.contains("&lt;b&gt;title&lt;/b&gt;"), "{page}");
         assert!(!page.contains("<script>"), "{page}");
+    }
+
+    #[test]
+    fn held_votes_show_each_vote_and_report_with_its_release_and_discard_forms() {
+        let photo = |n| tourney_core::PhotoId::from_time_and_random(Timestamp::from_millis(5), n);
+        let match_id = tourney_core::MatchId::new(photo(1), photo(2)).expect("a match");
+        let tournament_id =
+            tourney_core::TournamentId::from_time_and_random(Timestamp::from_millis(5), 3);
+        let judge = UserId::from_time_and_random(Timestamp::from_millis(5), 4);
+        let held = |vote_id: &str, ballot| HeldVoteView {
+            vote_id: vote_id.to_owned(),
+            judge,
+            ballot,
+            proposed_at: Timestamp::from_millis(1_000),
+            voted_at: Timestamp::from_millis(1_120),
+            min_delay: std::time::Duration::from_millis(300),
+        };
+        let vote = held(
+            "0123456789abcdef0123456789abcdef",
+            HeldBallot::Match {
+                match_id,
+                winner: match_id.high(),
+                left: match_id.low(),
+            },
+        );
+        let report = held(
+            "fedcba9876543210fedcba9876543210",
+            HeldBallot::Tournament {
+                tournament_id,
+                champion: photo(7),
+            },
+        );
+        let markup = held_votes(&[vote, report], None).into_string();
+        for vote_id in [
+            "0123456789abcdef0123456789abcdef",
+            "fedcba9876543210fedcba9876543210",
+        ] {
+            for action in ["release", "discard"] {
+                let form = format!(
+                    "<form method=\"post\" action=\"/admin/held_votes/{vote_id}/{action}\">"
+                );
+                assert!(markup.contains(&form), "{form} in {markup}");
+            }
+        }
+        assert!(
+            markup.contains(&format!("href=\"/admin/photos/{}\"", match_id.low())),
+            "the loser linked: {markup}"
+        );
+        assert!(markup.contains("tournament report (15 games)"), "{markup}");
+        assert!(
+            markup.contains(&format!("champion <a href=\"/admin/photos/{}\"", photo(7))),
+            "{markup}"
+        );
+        assert!(markup.contains("120 ms"), "the delay: {markup}");
     }
 
     #[test]
