@@ -171,8 +171,12 @@ pub async fn serve(
     serve_on(state, listener, shutdown).await
 }
 
+/// How long [`serve_on`] waits for the default place before serving without it.
+const DEFAULT_PLACE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// [`serve`] on a listener bound already (so the caller knows the address, e.g. to put it
-/// in the media URLs, before opening the ports).
+/// in the media URLs, before opening the ports). Reads the default place first, so users
+/// without a location are placed through a later places outage.
 pub async fn serve_on(
     state: AppState,
     listener: std::net::TcpListener,
@@ -186,6 +190,19 @@ pub async fn serve_on(
         .context("making the listener non-blocking")?;
     let listener =
         tokio::net::TcpListener::from_std(listener).context("handing the listener to tokio")?;
+    // Kept once read: users without a location then get matches through a places outage.
+    // Bounded, so an unreachable places database delays the start by seconds at most.
+    let default_place = tokio::time::timeout(DEFAULT_PLACE_WAIT, state.game.default_place());
+    match default_place.await {
+        Ok(Ok(_)) => {}
+        Ok(Err(error)) => tracing::warn!(
+            %error,
+            "the default place could not be read at start; users without a location need the places database until it is"
+        ),
+        Err(_) => tracing::warn!(
+            "the places database did not answer for the default place within {DEFAULT_PLACE_WAIT:?}; users without a location need it until it does"
+        ),
+    }
     let server = warp::serve(routes(state))
         .incoming(listener)
         .graceful(shutdown);

@@ -587,17 +587,22 @@ impl Game {
         Ok(nearby.place.into())
     }
 
-    /// The user's place, else the configured default place. The default place is read
-    /// from the places port once and then kept by this `Game` and its clones, so judges and
-    /// photographers without a location of their own are still placed while the places
-    /// database is down (it must have answered once since start). Its id comes from the
-    /// settings and does not change; a dataset reloaded under a running server with a
-    /// renamed default place shows the new name after a restart. A default place missing
-    /// from the dataset is not kept: every call asks again.
+    /// The user's place, else the configured default place ([`Game::default_place`]).
     pub(crate) async fn place_of(&self, record: &UserRecord) -> Result<PlaceView, ServiceError> {
-        if let Some(place) = &record.place {
-            return Ok(place.clone());
+        match &record.place {
+            Some(place) => Ok(place.clone()),
+            None => self.default_place().await,
         }
+    }
+
+    /// The configured default place, where users without a location of their own judge
+    /// and post. It is read from the places port once and then kept by this `Game` and its
+    /// clones, so such users are still placed while the places database is down; a server
+    /// reads it at start for that reason. Its id comes from the settings and does not
+    /// change; a dataset reloaded under a running server with a renamed default place shows
+    /// the new name after a restart. A default place missing from the dataset is
+    /// [`ServiceError::Conflict`] (`no_location`) and is not kept: every call asks again.
+    pub async fn default_place(&self) -> Result<PlaceView, ServiceError> {
         if let Some(place) = self.default_place.get() {
             return Ok(place.clone());
         }
