@@ -171,6 +171,29 @@ pub async fn serve(
     serve_on(state, listener, shutdown).await
 }
 
+/// How often the server looks for large boards that requests found stale.
+const BOARD_REFRESH_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Re-ranks large boards off the request path for as long as the server runs (see
+/// [`tourney_core::service::BoardRefresher`]).
+async fn refresh_boards(refresher: tourney_core::service::BoardRefresher) {
+    loop {
+        let started = std::time::Instant::now();
+        match refresher.refresh(tourney_worker::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                boards = n,
+                elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                "re-ranked large boards in the background"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "re-ranking a large board failed; requests keep its previous ranking");
+            }
+        }
+        tokio::time::sleep(BOARD_REFRESH_EVERY).await;
+    }
+}
+
 /// How long [`serve_on`] waits for the default place before serving without it.
 const DEFAULT_PLACE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -203,9 +226,13 @@ pub async fn serve_on(
             "the places database did not answer for the default place within {DEFAULT_PLACE_WAIT:?}; users without a location need it until it does"
         ),
     }
+    let refreshing = tokio::spawn(refresh_boards(state.game.board_refresher()));
     let server = warp::serve(routes(state))
         .incoming(listener)
         .graceful(shutdown);
-    let task = tokio::spawn(server.run());
+    let task = tokio::spawn(async move {
+        server.run().await;
+        refreshing.abort();
+    });
     Ok((address, task))
 }

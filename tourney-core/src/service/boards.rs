@@ -40,10 +40,49 @@ pub struct BoardView {
     pub next_cursor: Option<String>,
 }
 
+/// Re-ranks large boards off the request path while it lives: a request that finds a
+/// board of many photos stale (more than a few thousand, see `read_cache`) is served the
+/// kept ranking and leaves the board to [`BoardRefresher::refresh`], which the host calls
+/// in a loop; without a refresher that request ranks the board itself and waits for it.
+/// A board never ranked yet is still ranked by its first request.
+#[derive(Debug)]
+pub struct BoardRefresher {
+    game: Game,
+}
+
+impl BoardRefresher {
+    /// Re-ranks, one after another, the boards requests left to the refresher since the
+    /// last call, at `now`; returns how many. A board whose photos cannot be read keeps
+    /// its ranking and is left for a later call (the next request that finds it stale
+    /// asks again).
+    pub async fn refresh(&self, now: Timestamp) -> Result<usize, ServiceError> {
+        let tickets = self.game.read_cache.wanted_boards();
+        let n = tickets.len();
+        for ticket in tickets {
+            let records = self.game.board_photos(ticket.key(), now).await?;
+            let board = self.game.rank(&records, ticket.key().window, now)?;
+            ticket.finish(now, board);
+        }
+        Ok(n)
+    }
+}
+
+impl Drop for BoardRefresher {
+    fn drop(&mut self) {
+        self.game.read_cache.refresher_running(false);
+    }
+}
+
 /// Photos read per index page while building a board.
 const BOARD_READ_PAGE: u32 = 1000;
 
 impl Game {
+    /// A refresher for this `Game`'s boards (and its clones'): see [`BoardRefresher`].
+    pub fn board_refresher(&self) -> BoardRefresher {
+        self.read_cache.refresher_running(true);
+        BoardRefresher { game: self.clone() }
+    }
+
     /// One page of a board at `now`. The board is ranked once and kept (see
     /// `read_cache`), and so is each page rendered from it (its photos, comment counts and
     /// owner names as they were at its first request); later pages (with a cursor) use the

@@ -21,7 +21,7 @@ mod credentials;
 mod histories;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -43,6 +43,13 @@ pub(crate) use histories::{Histories, History, Shown};
 /// machine, see BENCHMARKS.md), so waiting 100 µs per photo keeps one board's rebuilds under
 /// about half a core; 300 photos wait 30 ms, a million 100 s.
 pub(crate) const MIN_AGE_PER_PHOTO: Duration = Duration::from_micros(100);
+
+/// Boards of at least this many photos are re-ranked off the request path while a
+/// [`BoardRefresher`](super::BoardRefresher) runs: ranking reads and decodes every photo of
+/// the window (30 µs each at a million, BENCHMARKS.md), so 5,000 photos take about 150 ms,
+/// and a million 30 s that no request should wait for. Smaller boards are re-ranked by the
+/// request that finds them stale, so a change shows on the next read.
+pub(crate) const BACKGROUND_FROM_PHOTOS: usize = 5_000;
 
 /// Boards (and pools) kept at most; past this, those not built in the last minute are
 /// dropped.
@@ -98,6 +105,8 @@ struct Slot {
     current: Option<Arc<Snapshot>>,
     previous: Option<Arc<Snapshot>>,
     building: bool,
+    /// A request found `current` stale and left it to a refresher.
+    wanted: bool,
 }
 
 /// Which pool: an index partition (or, for the global pool, its category under
@@ -130,6 +139,8 @@ pub(crate) struct ReadCache {
     pools: Mutex<HashMap<PoolKey, KeptPool>>,
     credentials: Credentials,
     histories: Histories,
+    /// Refreshers running (see [`BACKGROUND_FROM_PHOTOS`]).
+    refreshers: AtomicUsize,
 }
 
 /// What a request should do for its board.
@@ -160,6 +171,7 @@ impl ReadCache {
             pools: Mutex::new(HashMap::new()),
             credentials: Credentials::new(fresh_for),
             histories: Histories::default(),
+            refreshers: AtomicUsize::new(0),
         }
     }
 
@@ -231,7 +243,8 @@ impl ReadCache {
 
     /// The ranking a request at `now` should use for `key`: the one ranked at `ranked_at`
     /// (a later page's cursor) while it is kept, else the current one while it is fresh
-    /// (or being rebuilt by another request), else a ticket to build one.
+    /// (or being rebuilt by another request, or, for a large board while a refresher runs,
+    /// until the refresher has re-ranked it), else a ticket to build one.
     pub(crate) fn lookup(
         &self,
         key: &BoardKey,
@@ -258,6 +271,11 @@ impl ReadCache {
             if fresh || age < throttle || slot.building {
                 return Lookup::Ready(Arc::clone(current));
             }
+            let refreshed = self.refreshers.load(Ordering::Acquire) > 0;
+            if refreshed && current.board.len() >= BACKGROUND_FROM_PHOTOS {
+                slot.wanted = true;
+                return Lookup::Ready(Arc::clone(current));
+            }
         }
         let owns_flag = !slot.building;
         slot.building = true;
@@ -270,12 +288,50 @@ impl ReadCache {
     }
 }
 
+impl ReadCache {
+    /// Counts a refresher in (`true`) or out: while one runs, large stale boards are left
+    /// to it.
+    pub(crate) fn refresher_running(&self, running: bool) {
+        if running {
+            self.refreshers.fetch_add(1, Ordering::AcqRel);
+        } else {
+            self.refreshers.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Tickets to re-rank the boards requests found stale and left to a refresher since the
+    /// last call, each handed out once.
+    pub(crate) fn wanted_boards(&self) -> Vec<Ticket<'_>> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let mut slots = self.slots();
+        slots
+            .iter_mut()
+            .filter(|(_, slot)| slot.wanted && !slot.building)
+            .map(|(key, slot)| {
+                slot.wanted = false;
+                slot.building = true;
+                Ticket {
+                    cache: self,
+                    key: key.clone(),
+                    generation,
+                    owns_flag: true,
+                }
+            })
+            .collect()
+    }
+}
+
 /// How long before `now` `at` was (zero if after).
 fn age(at: Timestamp, now: Timestamp) -> Duration {
     Duration::from_millis(u64::try_from(now.millis() - at.millis()).unwrap_or(0))
 }
 
 impl Ticket<'_> {
+    /// The board this ticket re-ranks.
+    pub(crate) fn key(&self) -> &BoardKey {
+        &self.key
+    }
+
     /// Stores `board`, ranked at `at` from records read after this ticket was issued, and
     /// returns it; an older ranking than the stored one is returned without replacing it.
     pub(crate) fn finish(mut self, at: Timestamp, board: Vec<BoardEntry>) -> Arc<Snapshot> {
@@ -569,6 +625,54 @@ mod tests {
         drop(ticket);
         // The abandoned build frees the slot: the next request builds.
         assert_eq!(serve(&cache, 5_002, None), (5_002, true));
+    }
+
+    #[test]
+    fn a_large_stale_board_is_left_to_a_running_refresher_and_handed_out_once() {
+        let cache = ReadCache::new(Duration::ZERO);
+        let large = u128::try_from(BACKGROUND_FROM_PHOTOS).unwrap();
+        let Lookup::Build(first) = cache.lookup(&key(), at(1_000), None) else {
+            panic!("a missing ranking is built by the request");
+        };
+        first.finish(at(1_000), board(large));
+        // No refresher: the request that finds it stale (past the throttle) re-ranks.
+        let stale = at(10_000);
+        assert!(matches!(
+            cache.lookup(&key(), stale, None),
+            Lookup::Build(_)
+        ));
+
+        cache.refresher_running(true);
+        let Lookup::Ready(served) = cache.lookup(&key(), stale, None) else {
+            panic!("with a refresher the stale ranking is served");
+        };
+        assert_eq!(served.at, at(1_000));
+        let mut wanted = cache.wanted_boards();
+        assert_eq!(wanted.len(), 1);
+        assert!(cache.wanted_boards().is_empty(), "handed out once");
+        let ticket = wanted.pop().unwrap();
+        assert_eq!(ticket.key(), &key());
+        ticket.finish(stale, board(large));
+        let Lookup::Ready(fresh) = cache.lookup(&key(), stale, None) else {
+            panic!("the refreshed ranking is served");
+        };
+        assert_eq!(fresh.at, stale);
+
+        // A small board is still re-ranked on the request path.
+        let small = BoardKey {
+            window: Window::Today,
+            ..key()
+        };
+        let Lookup::Build(ticket) = cache.lookup(&small, at(1_000), None) else {
+            panic!("a missing ranking is built by the request");
+        };
+        ticket.finish(at(1_000), board(3));
+        assert!(matches!(
+            cache.lookup(&small, stale, None),
+            Lookup::Build(_)
+        ));
+        cache.refresher_running(false);
+        assert!(cache.wanted_boards().is_empty());
     }
 
     #[test]
