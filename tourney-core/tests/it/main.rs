@@ -4,6 +4,7 @@
 mod awards;
 mod bracket;
 mod comments;
+mod credentials;
 mod global_pool;
 mod held_votes;
 mod leaderboard;
