@@ -6,6 +6,7 @@
 //! notifications) keeps one.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,13 +30,26 @@ pub(crate) struct Db {
     /// open one.
     readers: Mutex<Vec<Connection>>,
     free_readers: Arc<Semaphore>,
+    checkpointer: Arc<Checkpointer>,
 }
 
 impl Db {
     /// Opens (creating if needed) the database at `path` and runs `schema` (idempotent SQL,
     /// `CREATE TABLE IF NOT EXISTS ...`) on it. Blocking: call it before serving.
     pub(crate) fn open(path: &Path, schema: &str) -> Result<Arc<Db>> {
-        let writer = connect(path, WRITER_CACHE_KIB)?;
+        Db::open_migrating(path, |_| Ok(()), schema)
+    }
+
+    /// [`Db::open`], first running `migrate` on the writer connection (it brings a file
+    /// made by an earlier version to the layout `schema` expects; idempotent, in its own
+    /// transaction).
+    pub(crate) fn open_migrating(
+        path: &Path,
+        migrate: impl FnOnce(&mut Connection) -> Result<()>,
+        schema: &str,
+    ) -> Result<Arc<Db>> {
+        let mut writer = connect(path, WRITER_CACHE_KIB)?;
+        migrate(&mut writer)?;
         writer.execute_batch(schema).map_err(from_sqlite)?;
         let readers = vec![connect(path, READER_CACHE_KIB)?];
         Ok(Arc::new(Db {
@@ -44,6 +58,11 @@ impl Db {
             write_turns: tokio::sync::Mutex::new(()),
             readers: Mutex::new(readers),
             free_readers: Arc::new(Semaphore::new(READERS)),
+            checkpointer: Arc::new(Checkpointer {
+                path: path.to_owned(),
+                running: AtomicBool::new(false),
+                connection: Mutex::new(None),
+            }),
         }))
     }
 
@@ -76,7 +95,9 @@ impl Db {
     /// Runs `write` on the one writer connection in the calling thread (a blocking one).
     pub(crate) fn with_writer<T>(&self, write: impl FnOnce(&mut Connection) -> T) -> T {
         let mut connection = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        write(&mut connection)
+        let result = write(&mut connection);
+        Checkpointer::start_if_due(&self.checkpointer, &connection);
+        result
     }
 
     /// Runs `write` on the one writer connection off the async runtime, after the callers
@@ -89,13 +110,98 @@ impl Db {
     {
         let _turn = self.write_turns.lock().await;
         let db = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let mut connection = db.writer.lock().unwrap_or_else(|e| e.into_inner());
-            write(&mut connection)
-        })
-        .await
-        .map_err(from_join)?
+        tokio::task::spawn_blocking(move || db.with_writer(write))
+            .await
+            .map_err(from_join)?
     }
+}
+
+/// Checkpoints the WAL into the database file off the writer's thread. The connections do
+/// not checkpoint on commit (SQLite's automatic checkpoint runs inside the commit that
+/// crosses its threshold, so that caller waited for the copy and two fsyncs: a sixth of a
+/// scoring period's time); instead, after each write the writer asks (without doing any
+/// work) how many WAL frames are not yet in the database, and past
+/// [`CHECKPOINT_FRAMES`] one passive checkpoint runs on tokio's blocking pool on its own
+/// connection while the writer goes on. A passive checkpoint never blocks the writer or
+/// readers; it copies what no reader still needs, and the WAL starts over when a write
+/// begins with all of it copied (or, past [`MAX_WAL_FRAMES`], after the writer has copied
+/// the rest itself).
+#[derive(Debug)]
+struct Checkpointer {
+    path: PathBuf,
+    /// A checkpoint has been started and has not ended.
+    running: AtomicBool,
+    /// The connection checkpoints run on, opened by the first.
+    connection: Mutex<Option<Connection>>,
+}
+
+/// WAL frames (pages) not yet copied into the database that start a checkpoint (about
+/// 40 MiB at SQLite's 4 KiB pages; SQLite's automatic checkpoint starts at 1,000).
+const CHECKPOINT_FRAMES: i64 = 10_000;
+/// WAL length (frames, copied or not) past which the writer checkpoints itself, so the log
+/// starts over (about 160 MiB).
+const MAX_WAL_FRAMES: i64 = 4 * CHECKPOINT_FRAMES;
+
+impl Checkpointer {
+    /// Starts a checkpoint if the WAL holds [`CHECKPOINT_FRAMES`] uncopied frames and none is
+    /// running. `writer` has just committed (or failed to).
+    fn start_if_due(checkpointer: &Arc<Checkpointer>, writer: &Connection) {
+        // (busy, frames in the WAL, frames already copied); NOOP does no work.
+        let frames = writer
+            .prepare_cached("PRAGMA wal_checkpoint(NOOP)")
+            .and_then(|mut statement| {
+                statement.query_row([], |row| Ok((row.get::<_, i64>(1)?, row.get(2)?)))
+            });
+        let Ok((log, copied)) = frames else { return };
+        if log >= MAX_WAL_FRAMES && log > copied {
+            // The log starts over only when a write begins with every frame copied, which
+            // checkpoints beside a busy writer seldom leave; so past this length the
+            // writer copies the rest itself (frames since the last checkpoint: a few
+            // thousand), and its next write starts the log over. A running checkpoint makes
+            // this one busy, and the next write tries again.
+            checkpointer.report(run_checkpoint(writer));
+            return;
+        }
+        if log - copied < CHECKPOINT_FRAMES || checkpointer.running.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let checkpointer = Arc::clone(checkpointer);
+        let run = move || {
+            checkpointer.report(checkpointer.checkpoint());
+            checkpointer.running.store(false, Ordering::Release);
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(run)),
+            Err(_) => run(),
+        }
+    }
+
+    /// Logs a failed checkpoint (the next write starts another).
+    fn report(&self, checkpointed: Result<()>) {
+        if let Err(error) = checkpointed {
+            let path = self.path.display();
+            tracing::warn!(%path, %error, "WAL checkpoint failed");
+        }
+    }
+
+    /// One passive checkpoint on the checkpointer's own connection.
+    fn checkpoint(&self) -> Result<()> {
+        let mut connection = self.connection.lock().unwrap_or_else(|e| e.into_inner());
+        if connection.is_none() {
+            *connection = Some(connect(&self.path, CHECKPOINTER_CACHE_KIB)?);
+        }
+        match connection.as_ref() {
+            Some(connection) => run_checkpoint(connection),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One passive checkpoint on `connection`: copies the WAL frames no reader still needs.
+fn run_checkpoint(connection: &Connection) -> Result<()> {
+    connection
+        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        .map_err(from_sqlite)
 }
 
 /// A reader connection taken from the pool, put back when dropped (even by a panicking
@@ -151,28 +257,64 @@ const WRITER_CACHE_KIB: i64 = 4 * 1024;
 /// the cache only has to hold one read's pages (a pool read touches a few dozen), and the
 /// OS page cache backs the rest.
 const READER_CACHE_KIB: i64 = 512;
+/// SQLite's default page size, which these files use.
+const PAGE_BYTES: i64 = 4096;
+/// Pages (KiB) the checkpointer's connection may cache: a checkpoint copies WAL frames
+/// without the page cache.
+const CHECKPOINTER_CACHE_KIB: i64 = 64;
+/// Dirty pages (KiB) a write transaction may hold in its connection's cache, beyond
+/// `cache_size`, before SQLite writes them to the WAL early ("spills" them, to write them
+/// again at commit if they change again). A group-committed turn of a scoring period's
+/// photo commits dirties a few thousand pages; memory above `cache_size` is given back
+/// when the transaction ends.
+const SPILL_KIB: i64 = 16 * 1024;
 
 /// A connection in WAL mode. `synchronous = NORMAL` keeps every committed transaction through
 /// a process crash (the WAL is written before commit returns); only an OS crash or power loss
-/// can drop the last transactions. The page cache is `cache_kib` (grown only as used); the
-/// WAL is checkpointed every 10,000 pages instead of 1,000 (fewer fsyncs under bulk writes
-/// such as a scoring period). No memory map: each connection's map of the file would count
-/// in the process's resident memory.
+/// can drop the last transactions. The page cache is `cache_kib` (grown only as used), and
+/// a write transaction spills dirty pages only past [`SPILL_KIB`]. No automatic checkpoint
+/// ([`Checkpointer`] runs them). Temporary data (the savepoint journal of a group-committed
+/// turn, which holds each page's content before its savepoint first changed it) in memory:
+/// on disk it was a temporary file written for every page a turn changed. No memory map:
+/// each connection's map of the file would count in the process's resident memory.
 fn connect(path: &Path, cache_kib: i64) -> Result<Connection> {
     let connection = Connection::open(path).map_err(from_sqlite)?;
     connection
         .busy_timeout(Duration::from_secs(10))
         .map_err(from_sqlite)?;
+    let spill_pages = SPILL_KIB * 1024 / PAGE_BYTES;
     connection
         .execute_batch(&format!(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
              PRAGMA cache_size = -{cache_kib};
-             PRAGMA wal_autocheckpoint = 10000;"
+             PRAGMA cache_spill = {spill_pages};
+             PRAGMA temp_store = MEMORY;
+             PRAGMA wal_autocheckpoint = 0;"
         ))
         .map_err(from_sqlite)?;
     Ok(connection)
+}
+
+/// Runs `read` on a reader connection whose page cache may grow to `cache_kib` meanwhile
+/// (a read of thousands of keys revisits the B-trees' interior pages, which the small
+/// reader cache would let its leaves push out); the cache is back to its usual size, and
+/// the memory above it freed, when this returns.
+pub(crate) fn with_reader_cache<T>(
+    reader: &Connection,
+    cache_kib: i64,
+    read: impl FnOnce(&Connection) -> Result<T>,
+) -> Result<T> {
+    let resize = |kib: i64| {
+        reader
+            .execute_batch(&format!("PRAGMA cache_size = -{kib};"))
+            .map_err(from_sqlite)
+    };
+    resize(cache_kib)?;
+    let result = read(reader);
+    resize(READER_CACHE_KIB)?;
+    result
 }
 
 /// A statement from the connection's cache, so each port's SQL is compiled once per

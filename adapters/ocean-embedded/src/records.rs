@@ -13,14 +13,23 @@ use ocean::records::{
 use ocean::{Error, Records, Result};
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
-use crate::db::Db;
-use crate::error::{from_io, from_sqlite};
+use crate::db::{Db, with_reader_cache};
+use crate::error::{from_io, from_join, from_sqlite};
 use crate::group_commit::{GroupCommit, Mode};
 
 /// One table for every item. Keys are TEXT, which SQLite's default BINARY collation compares
 /// byte-wise, as the port requires. `version` holds the caller's `u64` bit for bit (see
 /// [`version_to_sql`]). `iNpk`/`iNsk` are the item's key in secondary index N, both NULL when
 /// the item is absent from it; each index is a partial index covering only present entries.
+///
+/// A rowid table: its B-tree's interior pages hold only rowids, and a row (a photo is about
+/// 1.1 KB with its index keys) fits in its leaf page; the primary key is a unique index of
+/// (pk, sk) beside it. Rewriting an item's body rewrites one leaf page, and a new item is
+/// appended at the end of the table (markers, wins). Files made before this layout held
+/// the items in a `WITHOUT ROWID` table keyed by (pk, sk), whose B-tree carries whole rows
+/// in its interior pages and puts most of a row above a kilobyte on an overflow page
+/// (three to four times the pages, and a rating update touched two or more of them);
+/// [`migrate`] copies such a file's items into this layout when it is opened.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS items (
     pk TEXT NOT NULL,
@@ -32,12 +41,51 @@ CREATE TABLE IF NOT EXISTS items (
     i2pk TEXT, i2sk TEXT,
     i3pk TEXT, i3sk TEXT,
     PRIMARY KEY (pk, sk)
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS items_i0 ON items (i0pk, i0sk, pk, sk) WHERE i0pk IS NOT NULL;
 CREATE INDEX IF NOT EXISTS items_i1 ON items (i1pk, i1sk, pk, sk) WHERE i1pk IS NOT NULL;
 CREATE INDEX IF NOT EXISTS items_i2 ON items (i2pk, i2sk, pk, sk) WHERE i2pk IS NOT NULL;
 CREATE INDEX IF NOT EXISTS items_i3 ON items (i3pk, i3sk, pk, sk) WHERE i3pk IS NOT NULL;
 ";
+
+/// Moves the items of a file in the earlier `WITHOUT ROWID` layout into the one [`SCHEMA`]
+/// creates, in one IMMEDIATE transaction (another process opening the file at the same
+/// time waits, then finds nothing to do). The secondary indexes are dropped with the old
+/// table and made again by [`SCHEMA`]. A new or already migrated file is left alone.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    const FIND_OLD_LAYOUT: &str = "SELECT count(*) FROM sqlite_schema \
+         WHERE type = 'table' AND name = 'items' AND sql LIKE '%WITHOUT ROWID%'";
+    let old_layout = |conn: &Connection| -> Result<bool> {
+        conn.query_row(FIND_OLD_LAYOUT, [], |row| row.get::<_, i64>(0))
+            .map(|n| n > 0)
+            .map_err(from_sqlite)
+    };
+    if !old_layout(conn)? {
+        return Ok(());
+    }
+    let transaction = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(from_sqlite)?;
+    if old_layout(&transaction)? {
+        let table_sql = SCHEMA
+            .split_once(';')
+            .map_or(SCHEMA, |(table, _)| table)
+            .replace("IF NOT EXISTS ", "");
+        transaction
+            .execute_batch(&format!(
+                "DROP INDEX IF EXISTS items_i0;
+                 DROP INDEX IF EXISTS items_i1;
+                 DROP INDEX IF EXISTS items_i2;
+                 DROP INDEX IF EXISTS items_i3;
+                 ALTER TABLE items RENAME TO items_without_rowid;
+                 {table_sql};
+                 INSERT INTO items ({COLUMNS}) SELECT {COLUMNS} FROM items_without_rowid;
+                 DROP TABLE items_without_rowid;"
+            ))
+            .map_err(from_sqlite)?;
+    }
+    transaction.commit().map_err(from_sqlite)
+}
 
 /// Every column of an item, in the order [`item_from_row`] reads them.
 const COLUMNS: &str = "pk, sk, version, body, i0pk, i0sk, i1pk, i1sk, i2pk, i2sk, i3pk, i3sk";
@@ -61,7 +109,7 @@ impl EmbeddedRecords {
     /// Blocking: call it before serving.
     pub fn open(dir: &Path) -> Result<EmbeddedRecords> {
         std::fs::create_dir_all(dir).map_err(|e| from_io(e, "records data directory"))?;
-        let db = Db::open(&dir.join("records.sqlite3"), SCHEMA)?;
+        let db = Db::open_migrating(&dir.join("records.sqlite3"), migrate, SCHEMA)?;
         let writer = GroupCommit::new(Arc::clone(&db));
         Ok(EmbeddedRecords { db, writer })
     }
@@ -82,19 +130,28 @@ impl Records for EmbeddedRecords {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let keys = keys.to_vec();
-        self.db
-            .read(move |conn| {
-                // One read transaction: one snapshot lock for all the keys instead of one each.
-                let read_transaction = conn.unchecked_transaction().map_err(from_sqlite)?;
-                let items = keys
-                    .iter()
-                    .map(|key| read_item(&read_transaction, key))
-                    .collect::<Result<Vec<_>>>()?;
-                read_transaction.finish().map_err(from_sqlite)?;
-                Ok(items)
+        // Many keys are read in parts on several readers at once (a scoring period reads
+        // tens of thousands of photos; each read is mostly page lookups, on its own core).
+        let n_parts = keys.len().div_ceil(GET_MANY_PART).min(READERS_PER_GET_MANY);
+        let part_len = keys.len().div_ceil(n_parts);
+        let reads: Vec<_> = keys
+            .chunks(part_len)
+            .map(|part| {
+                let part = part.to_vec();
+                let db = Arc::clone(&self.db);
+                tokio::spawn(async move {
+                    db.read(move |conn| {
+                        with_reader_cache(conn, GET_MANY_CACHE_KIB, |conn| read_items(conn, &part))
+                    })
+                    .await
+                })
             })
-            .await
+            .collect();
+        let mut items = Vec::with_capacity(keys.len());
+        for read in reads {
+            items.extend(read.await.map_err(from_join)??);
+        }
+        Ok(items)
     }
 
     async fn query(&self, query: &Query) -> Result<Page> {
@@ -171,6 +228,26 @@ const UPDATE_IN_PLACE: &str = "UPDATE items SET version = ?3, body = ?4 \
      AND i2pk IS ?10 AND i2sk IS ?11 AND i3pk IS ?12 AND i3sk IS ?13";
 /// Removes one item by key.
 const DELETE_ITEM: &str = "DELETE FROM items WHERE pk = ?1 AND sk = ?2";
+
+/// Keys below which [`Records::get_many`] reads on one reader.
+const GET_MANY_PART: usize = 2_048;
+/// Readers one [`Records::get_many`] uses at most.
+const READERS_PER_GET_MANY: usize = 2;
+/// Page cache (KiB) of a reader while it reads part of a [`Records::get_many`]: enough for
+/// the interior pages of the items table and its key index at a few million items.
+const GET_MANY_CACHE_KIB: i64 = 4 * 1024;
+
+/// The items with `keys`, in one read transaction (one snapshot lock for all of them
+/// instead of one each).
+fn read_items(conn: &Connection, keys: &[Key]) -> Result<Vec<Option<Item>>> {
+    let read_transaction = conn.unchecked_transaction().map_err(from_sqlite)?;
+    let items = keys
+        .iter()
+        .map(|key| read_item(&read_transaction, key))
+        .collect::<Result<Vec<_>>>()?;
+    read_transaction.finish().map_err(from_sqlite)?;
+    Ok(items)
+}
 
 /// The item with `key`.
 fn read_item(conn: &Connection, key: &Key) -> Result<Option<Item>> {
@@ -557,6 +634,87 @@ fn decode_hex_text(hex: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The items table as files made before the rowid layout hold it.
+    const WITHOUT_ROWID_SCHEMA: &str = "
+        CREATE TABLE items (
+            pk TEXT NOT NULL, sk TEXT NOT NULL, version INTEGER NOT NULL, body BLOB NOT NULL,
+            i0pk TEXT, i0sk TEXT, i1pk TEXT, i1sk TEXT,
+            i2pk TEXT, i2sk TEXT, i3pk TEXT, i3sk TEXT,
+            PRIMARY KEY (pk, sk)
+        ) WITHOUT ROWID;
+        CREATE INDEX items_i0 ON items (i0pk, i0sk, pk, sk) WHERE i0pk IS NOT NULL;
+        CREATE INDEX items_i1 ON items (i1pk, i1sk, pk, sk) WHERE i1pk IS NOT NULL;
+        CREATE INDEX items_i2 ON items (i2pk, i2sk, pk, sk) WHERE i2pk IS NOT NULL;
+        CREATE INDEX items_i3 ON items (i3pk, i3sk, pk, sk) WHERE i3pk IS NOT NULL;";
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_file_in_the_without_rowid_layout_is_migrated_on_open() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let index = Index::new(2).expect("index 2");
+        let indexed = Item::new(Key::new("p#1", "photo"), 7, b"{\"r\":1500}".to_vec())
+            .with_index_key(index, Key::new("pool#a", "0001#p1"));
+        let plain = Item::new(Key::new("v#9", "vote"), u64::MAX, b"{}".to_vec());
+        {
+            let conn = Connection::open(dir.path().join("records.sqlite3")).expect("open");
+            conn.execute_batch(WITHOUT_ROWID_SCHEMA)
+                .expect("old schema");
+            put_item(&conn, &indexed).expect("put indexed");
+            put_item(&conn, &plain).expect("put plain");
+        }
+        for _ in 0..2 {
+            // Twice: the second open finds the file migrated and leaves it alone.
+            let records = EmbeddedRecords::open(dir.path()).expect("open and migrate");
+            let read = records
+                .get_many(&[indexed.key.clone(), plain.key.clone()])
+                .await
+                .expect("get after migrating");
+            assert_eq!(read, vec![Some(indexed.clone()), Some(plain.clone())]);
+            let query = Query {
+                index: Some(index),
+                ..Query::partition("pool#a", 10)
+            };
+            let page = records.query(&query).await.expect("index query");
+            assert_eq!(
+                page.items,
+                vec![indexed.clone()],
+                "index entries are rebuilt"
+            );
+            let update = Item::new(indexed.key.clone(), 8, b"{}".to_vec())
+                .with_index_key(index, Key::new("pool#a", "0001#p1"));
+            records
+                .write(Write::Put {
+                    item: update,
+                    condition: Condition::VersionIs(7),
+                })
+                .await
+                .expect("conditional update after migrating");
+            records
+                .write(Write::Put {
+                    item: indexed.clone(),
+                    condition: Condition::Always,
+                })
+                .await
+                .expect("put back");
+        }
+        let conn = Connection::open(dir.path().join("records.sqlite3")).expect("open");
+        let layout: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'items'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("items table");
+        assert!(!layout.contains("WITHOUT ROWID"), "{layout}");
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("tables");
+        assert_eq!(tables, 1, "the old table is gone");
+    }
 
     #[test]
     fn cursors_round_trip_any_text() {

@@ -10,9 +10,13 @@
 //! processing); the other photos are copies of its stored item written straight through the
 //! records port (own id, owner and content hash, index keys laid out as the game lays them
 //! out), and the votes are `VoteEvent`s appended straight to the `votes` stream, as
-//! `Game::vote` appends them. Then each run appends `--votes` votes between random pairs of
-//! photos and times one period scoring them all. Runs after the first meet photos that
-//! already carry an applied period, as a long-running worker does.
+//! `Game::vote` appends them. Then (not timed either) every photo plays one game in warm-up
+//! periods, so each is stored as the game stores a photo it has rated: its index keys as
+//! `PhotoRecord::to_item` lays them out (the copies' global-pool shard is not the game's, so
+//! the first rating update of a copy would move its index entries, which a rating update of
+//! a photo the game wrote never does) and an applied period, as a long-running worker meets
+//! them. Then each run appends `--votes` votes between random pairs of photos and times one
+//! period scoring them all.
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -40,7 +44,8 @@ USAGE: scoring-throughput [--votes N] [--photos M] [--photos-per-owner K] [--run
   -h, --help            this text
 
 Seeding (photos written through the records port, votes appended to the stream) is not
-timed. Each run prints the period's time, votes/s and the split of Game::score_period.";
+timed, and neither are the warm-up periods that rate every photo once. Each run prints
+the period's time, votes/s, the process's CPU time and the split of Game::score_period.";
 
 /// Most records one stream append takes.
 const APPEND_BATCH: usize = ocean::stream::MAX_APPEND_RECORDS;
@@ -118,16 +123,28 @@ async fn main() -> Result<()> {
         photo_ids.len().div_ceil(options.photos_per_owner),
         seeded_photos.as_secs_f64()
     )?;
+    let warm_up_started = Instant::now();
+    let n_warm_up_periods = warm_up(&game, stream.as_ref(), &photo_ids, now).await?;
+    writeln!(
+        out,
+        "every photo rated once in {n_warm_up_periods} warm-up periods in {:.1} s \
+         (not timed below)",
+        warm_up_started.elapsed().as_secs_f64()
+    )?;
 
     for run in 1..=options.runs {
         let at = Timestamp::from_millis(now.millis() + 60_000 * i64::try_from(run)?);
         append_votes(stream.as_ref(), &photo_ids, options.votes, at, &mut rng).await?;
         let mut phases: Vec<(&'static str, Instant)> = Vec::with_capacity(8);
+        let cpu_before = process_cpu();
         let started = Instant::now();
         let report = game
             .score_period_observed(at, |phase| phases.push((phase, Instant::now())))
             .await?;
         let elapsed = started.elapsed();
+        let cpu = process_cpu()
+            .zip(cpu_before)
+            .map_or("?".to_owned(), |(after, before)| millis(after - before));
         anyhow::ensure!(report.n_votes == options.votes, "every vote scored once");
         let mut split = String::new();
         let mut previous = started;
@@ -138,7 +155,8 @@ async fn main() -> Result<()> {
         }
         writeln!(
             out,
-            "run {run}: {} votes over {} photos ({} rated) in {:.3} s = {:.0} votes/s;{split}",
+            "run {run}: {} votes over {} photos ({} rated) in {:.3} s = {:.0} votes/s \
+             (cpu {cpu});{split}",
             options.votes,
             photo_ids.len(),
             report.n_photos,
@@ -150,6 +168,65 @@ async fn main() -> Result<()> {
     let idle = game.score_period(now).await?;
     anyhow::ensure!(idle.idle, "nothing left after the runs");
     Ok(())
+}
+
+/// Scores one game for each photo (the photos paired in turn; the last one twice when there
+/// is an odd number) at `now`, in as many periods as it takes. Returns the periods scored.
+async fn warm_up(
+    game: &tourney_core::service::Game,
+    stream: &EmbeddedStream,
+    photo_ids: &[PhotoId],
+    now: Timestamp,
+) -> Result<usize> {
+    let mut batch = Vec::with_capacity(APPEND_BATCH);
+    for (pair_idx, pair) in photo_ids.chunks(2).enumerate() {
+        let (left, right) = match pair {
+            [left, right] => (left, right),
+            _ => (&photo_ids[0], &pair[0]),
+        };
+        let event = serde_json::json!({
+            "vote_id": format!("{pair_idx:032x}"),
+            "judge": format!("{:032x}", pair_idx + 1),
+            "left": left.to_string(),
+            "right": right.to_string(),
+            "winner_side": if pair_idx % 2 == 0 { "left" } else { "right" },
+            "at": now.millis(),
+        });
+        batch.push(NewRecord {
+            partition_key: format!("{left}-{right}"),
+            data: serde_json::to_vec(&event)?,
+        });
+        if batch.len() == APPEND_BATCH {
+            stream
+                .append(VOTES_STREAM, std::mem::take(&mut batch))
+                .await?;
+        }
+    }
+    if !batch.is_empty() {
+        stream.append(VOTES_STREAM, batch).await?;
+    }
+    let mut n_periods = 0;
+    while !game.score_period(now).await?.idle {
+        n_periods += 1;
+    }
+    Ok(n_periods)
+}
+
+/// CPU time (user + system, every thread) this process has used so far, from Linux's
+/// `/proc/self/stat` (in clock ticks, 100 a second on Linux); `None` elsewhere. On a machine
+/// shared with other work it says how much of a period's wall time was this process's own.
+fn process_cpu() -> Option<Duration> {
+    const TICKS_PER_SECOND: u64 = 100;
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces): state is
+    // field 3, utime 14 and stime 15.
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    let mut fields = after_name.split(' ').skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis(
+        (user + system) * 1000 / TICKS_PER_SECOND,
+    ))
 }
 
 fn millis(duration: Duration) -> String {

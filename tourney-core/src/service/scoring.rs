@@ -458,19 +458,18 @@ impl Game {
             stats.before_period = start;
             writes.push(store::put(key, &stats, version)?);
         }
-        for chunk in period_chunks(writes, next) {
-            self.ports
-                .records
-                .commit(chunk)
-                .await
-                .map_err(another_worker)?;
-        }
-        Ok(())
+        let records = self.ports.records.as_ref();
+        futures_util::stream::iter(period_chunks(writes, next))
+            .map(|chunk| records.commit(chunk))
+            .buffer_unordered(COMMITS_IN_FLIGHT)
+            .try_collect::<()>()
+            .await
+            .map_err(another_worker)
     }
 }
 
-/// Photo commits of one period sent at once: enough for a backend to group them, few enough
-/// to stay under a provisioned table's burst.
+/// Photo (and then owner) commits of one period sent at once: enough for a backend to group
+/// them, few enough to stay under a provisioned table's burst.
 const COMMITS_IN_FLIGHT: usize = 16;
 
 /// A period's conditional writes in commits that each also check that the next period
