@@ -481,20 +481,11 @@ impl QueryPlan {
             ),
             (_, None) => (low, high),
         };
-        // The cursor is needed unless the range's bound is strictly past it (then every row
-        // in range is past the cursor).
-        let cursor = cursor.filter(|position| {
-            let from = position[0].as_str();
-            match query.order {
-                Order::Ascending => low.as_ref().is_none_or(|low| low.as_str() <= from),
-                Order::Descending => high.as_ref().is_none_or(|(high, inclusive)| {
-                    if *inclusive {
-                        high.as_str() >= from
-                    } else {
-                        high.as_str() > from
-                    }
-                }),
-            }
+        // The cursor is needed unless the range's bound on its side was kept above: that
+        // bound is strictly past the cursor, so every row in range is past it too.
+        let cursor = cursor.filter(|_| match query.order {
+            Order::Ascending => low.is_none(),
+            Order::Descending => high.is_none(),
         });
         if let Some(low) = low {
             bind(&mut sql, &format!("{sort_column} >="), low);
