@@ -26,6 +26,8 @@ pub struct TourneySettings {
     /// Milliseconds a ranked leaderboard is served from memory while no photo changes in
     /// this process; changes made by other processes (other servers, a separate worker)
     /// show within this time. 0 ranks on every request (large boards are still throttled).
+    /// Also how long a token's owner and the user's standing (banned, deleted) are kept:
+    /// other processes' bans take effect within this time, this process's at once.
     pub board_fresh_ms: u64,
     /// Largest upload accepted, in bytes.
     pub max_upload_bytes: u64,
