@@ -178,33 +178,21 @@ async fn warm_up(
     photo_ids: &[PhotoId],
     now: Timestamp,
 ) -> Result<usize> {
-    let mut batch = Vec::with_capacity(APPEND_BATCH);
-    for (pair_idx, pair) in photo_ids.chunks(2).enumerate() {
+    let votes = photo_ids.chunks(2).enumerate().map(|(pair_idx, pair)| {
         let (left, right) = match pair {
-            [left, right] => (left, right),
-            _ => (&photo_ids[0], &pair[0]),
+            [left, right] => (*left, *right),
+            _ => (photo_ids[0], pair[0]),
         };
-        let event = serde_json::json!({
-            "vote_id": format!("{pair_idx:032x}"),
-            "judge": format!("{:032x}", pair_idx + 1),
-            "left": left.to_string(),
-            "right": right.to_string(),
-            "winner_side": if pair_idx % 2 == 0 { "left" } else { "right" },
-            "at": now.millis(),
-        });
-        batch.push(NewRecord {
-            partition_key: format!("{left}-{right}"),
-            data: serde_json::to_vec(&event)?,
-        });
-        if batch.len() == APPEND_BATCH {
-            stream
-                .append(VOTES_STREAM, std::mem::take(&mut batch))
-                .await?;
+        VoteEvent {
+            vote_id: format!("{pair_idx:032x}"),
+            judge: format!("{:032x}", pair_idx + 1),
+            left,
+            right,
+            left_wins: pair_idx % 2 == 0,
+            at: now,
         }
-    }
-    if !batch.is_empty() {
-        stream.append(VOTES_STREAM, batch).await?;
-    }
+    });
+    append_all(stream, votes).await?;
     let mut n_periods = 0;
     while !game.score_period(now).await?.idle {
         n_periods += 1;
@@ -241,23 +229,53 @@ async fn append_votes(
     at: Timestamp,
     rng: &mut SmallRng,
 ) -> Result<()> {
+    let votes: Vec<VoteEvent> = (0..n_votes)
+        .map(|_| {
+            let left = photo_ids[rng.random_range(0..photo_ids.len())];
+            let mut right = left;
+            while right == left {
+                right = photo_ids[rng.random_range(0..photo_ids.len())];
+            }
+            VoteEvent {
+                vote_id: format!("{:032x}", rng.random::<u128>()),
+                judge: UserId::generate(at, rng).to_string(),
+                left,
+                right,
+                left_wins: rng.random::<bool>(),
+                at,
+            }
+        })
+        .collect();
+    append_all(stream, votes).await
+}
+
+/// A vote as `Game::vote` appends it to the `votes` stream.
+struct VoteEvent {
+    vote_id: String,
+    judge: String,
+    left: PhotoId,
+    right: PhotoId,
+    left_wins: bool,
+    at: Timestamp,
+}
+
+/// Appends `votes` to the `votes` stream in batches of [`APPEND_BATCH`].
+async fn append_all(
+    stream: &EmbeddedStream,
+    votes: impl IntoIterator<Item = VoteEvent>,
+) -> Result<()> {
     let mut batch = Vec::with_capacity(APPEND_BATCH);
-    for _ in 0..n_votes {
-        let left = photo_ids[rng.random_range(0..photo_ids.len())];
-        let mut right = left;
-        while right == left {
-            right = photo_ids[rng.random_range(0..photo_ids.len())];
-        }
+    for vote in votes {
         let event = serde_json::json!({
-            "vote_id": format!("{:032x}", rng.random::<u128>()),
-            "judge": UserId::generate(at, rng).to_string(),
-            "left": left.to_string(),
-            "right": right.to_string(),
-            "winner_side": if rng.random::<bool>() { "left" } else { "right" },
-            "at": at.millis(),
+            "vote_id": vote.vote_id,
+            "judge": vote.judge,
+            "left": vote.left.to_string(),
+            "right": vote.right.to_string(),
+            "winner_side": if vote.left_wins { "left" } else { "right" },
+            "at": vote.at.millis(),
         });
         batch.push(NewRecord {
-            partition_key: format!("{left}-{right}"),
+            partition_key: format!("{}-{}", vote.left, vote.right),
             data: serde_json::to_vec(&event)?,
         });
         if batch.len() == APPEND_BATCH {
