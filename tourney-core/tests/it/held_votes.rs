@@ -19,7 +19,7 @@ use tourney_core::service::{
 };
 use tourney_core::{MatchId, PhotoId, Timestamp, UserId};
 
-use crate::service::{at, config, open_ports, ready_tagged_photo};
+use crate::service::{at, config, open_ports, ready_tagged_photo, score_until_idle};
 
 const MIN_DELAY: Duration = Duration::from_millis(300);
 
@@ -306,18 +306,6 @@ impl World {
             standings.insert(*photo, (view.wins, view.losses));
         }
         standings
-    }
-}
-
-/// Scores until idle; the votes scored.
-async fn score_until_idle(game: &Game, now: Timestamp) -> usize {
-    let mut n_votes = 0;
-    loop {
-        let report = game.score_period(now).await.unwrap();
-        if report.idle {
-            return n_votes;
-        }
-        n_votes += report.n_votes;
     }
 }
 

@@ -212,7 +212,8 @@ async fn ratings(game: &Game, photos: &[PhotoId]) -> Vec<(f64, f64, u32, u32)> {
     out
 }
 
-async fn score_until_idle(game: &Game, now: Timestamp) -> usize {
+/// Scores until idle; the votes scored.
+pub(crate) async fn score_until_idle(game: &Game, now: Timestamp) -> usize {
     let mut n_votes = 0;
     loop {
         let report = game.score_period(now).await.unwrap();
