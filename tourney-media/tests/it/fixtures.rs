@@ -106,10 +106,16 @@ pub(crate) fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
 /// A tiny PNG whose header claims `width` x `height` RGB pixels, followed by a few bytes of
 /// image data: a decompression bomb's header.
 pub(crate) fn png_header_claiming(width: u32, height: u32) -> Vec<u8> {
+    png_header(width, height, 8, 2)
+}
+
+/// A PNG of `width` x `height` with `bit_depth` and `color_type` whose image data is a few
+/// bytes: the header of a picture of any size, in any pixel format.
+pub(crate) fn png_header(width: u32, height: u32, bit_depth: u8, color_type: u8) -> Vec<u8> {
     let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
     let mut ihdr = width.to_be_bytes().to_vec();
     ihdr.extend(height.to_be_bytes());
-    ihdr.extend([8, 2, 0, 0, 0]);
+    ihdr.extend([bit_depth, color_type, 0, 0, 0]);
     bytes.extend(png_chunk(b"IHDR", &ihdr));
     bytes.extend(png_chunk(
         b"IDAT",

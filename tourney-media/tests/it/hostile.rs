@@ -8,7 +8,7 @@ use tourney_media::{
     ContentType, Limits, MovieInfo, Rejection, generate_demo_image, process_image, validate_movie,
 };
 
-use crate::fixtures::{gradient, jpeg, png, png_chunk, png_header_claiming, webp};
+use crate::fixtures::{gradient, jpeg, png, png_header, png_header_claiming, webp};
 use crate::mp4_builder::{MovieSpec, build_movie, full_box, mp4_box};
 
 fn process(bytes: &[u8], declared: ContentType) -> Result<(u32, u32), Rejection> {
@@ -57,22 +57,6 @@ fn webp_announcing(width: u32, height: u32) -> Vec<u8> {
     let old = u32::from_le_bytes(bytes[header..header + 4].try_into().expect("4 bytes"));
     let new = (old & 0xF000_0000) | (width - 1) | ((height - 1) << 14);
     bytes[header..header + 4].copy_from_slice(&new.to_le_bytes());
-    bytes
-}
-
-/// A PNG of `width` x `height` with `bit_depth` and `color_type` whose image data is a few
-/// bytes: the header of a picture of any size, in any pixel format.
-fn png_header(width: u32, height: u32, bit_depth: u8, color_type: u8) -> Vec<u8> {
-    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = width.to_be_bytes().to_vec();
-    ihdr.extend(height.to_be_bytes());
-    ihdr.extend([bit_depth, color_type, 0, 0, 0]);
-    bytes.extend(png_chunk(b"IHDR", &ihdr));
-    bytes.extend(png_chunk(
-        b"IDAT",
-        &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    ));
-    bytes.extend(png_chunk(b"IEND", &[]));
     bytes
 }
 
