@@ -44,7 +44,7 @@ pub use activity::{
     ActivityKind, ActivityView, MAX_BADGE, NotificationSettings, NotificationSettingsPatch,
 };
 pub use awards::{AWARDED_PLACES, AwardView, AwardsReport, IsoWeek};
-pub use boards::{BoardQuery, BoardRefresher, BoardView};
+pub use boards::{BoardQuery, BoardRefresher, BoardView, SharedBoardPage};
 pub use comments::CommentView;
 pub use facebook::{FACEBOOK_SYNC_QUEUE, FacebookSyncJob};
 pub use held_votes::{HeldBallot, HeldVoteView, REPORT_GAMES};

@@ -81,6 +81,8 @@ pub struct StateParts {
     pub rate_limits: Arc<RateLimits>,
     /// The game's use cases over the ports.
     pub game: Game,
+    /// Board pages encoded once per revision (see `routes::boards`).
+    pub(crate) board_bodies: Arc<routes::boards::BoardBodies>,
 }
 
 impl std::ops::Deref for AppState {
@@ -107,6 +109,7 @@ impl AppState {
             upload_listener: Some(uploads),
             rate_limits,
             game,
+            board_bodies: Arc::default(),
         })))
     }
 

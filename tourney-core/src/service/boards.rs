@@ -2,6 +2,7 @@
 //! window, ranked by the configured key and paged with cursors.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use ocean::records::{Index, Order, Query, SortRange};
 
@@ -38,6 +39,18 @@ pub struct BoardView {
     pub entries: Vec<(usize, BoardEntry, PhotoView)>,
     /// Where the next page starts.
     pub next_cursor: Option<String>,
+}
+
+/// A page of a board as kept for every request for it while its ranking is kept (see
+/// [`Game::board_shared`]). Two pages with the same `revision` are one rendering of one
+/// page, so whatever a caller derives from a page (an encoded response body, say) can be
+/// reused for every page of that revision instead of being derived per request.
+#[derive(Debug, Clone)]
+pub struct SharedBoardPage {
+    /// The page.
+    pub view: Arc<BoardView>,
+    /// Names this rendering of this page; unique within the process.
+    pub revision: u64,
 }
 
 /// Re-ranks large boards off the request path while it lives: a request that finds a
@@ -94,6 +107,17 @@ impl Game {
         query: BoardQuery,
         now: Timestamp,
     ) -> Result<BoardView, ServiceError> {
+        let page = self.board_shared(query, now).await?;
+        Ok(Arc::unwrap_or_clone(page.view))
+    }
+
+    /// [`Game::board`] without copying the page: the page as kept, shared with every other
+    /// request for it, and its revision (hot read paths use it to encode a page once).
+    pub async fn board_shared(
+        &self,
+        query: BoardQuery,
+        now: Timestamp,
+    ) -> Result<SharedBoardPage, ServiceError> {
         let category = Category::parse(&query.category, &self.config.categories)?;
         let (ranked_at, cursor) = read_cursor(query.cursor.as_deref(), now)?;
         let key = BoardKey {
@@ -110,8 +134,8 @@ impl Game {
             }
         };
         let page_key = (query.cursor, query.count.get());
-        if let Some(view) = snapshot.page(&page_key) {
-            return Ok(view);
+        if let Some(page) = snapshot.page(&page_key) {
+            return Ok(page);
         }
         let page = page(&snapshot.board, cursor.as_ref(), query.count);
         let first_rank = page_start(&snapshot.board, cursor.as_ref());
@@ -132,8 +156,7 @@ impl Game {
         let view = self
             .render_page(&records, page, first_rank, snapshot.at)
             .await?;
-        snapshot.keep_page(page_key, &view);
-        Ok(view)
+        Ok(snapshot.keep_page(page_key, view))
     }
 
     /// The competing photos of `key`'s board at `now`, oldest first.

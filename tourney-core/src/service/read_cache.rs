@@ -29,7 +29,7 @@ use async_trait::async_trait;
 use ocean::records::{Condition, Index, Item, Key, Page, Query, Write};
 use ocean::{Records, Result};
 
-use super::boards::BoardView;
+use super::boards::{BoardView, SharedBoardPage};
 use super::photos::PhotoRecord;
 use crate::ids::{MatchId, PhotoId, UserId};
 use crate::leaderboard::{BoardEntry, Window};
@@ -74,8 +74,12 @@ pub(crate) struct Snapshot {
     pub(crate) board: Vec<BoardEntry>,
     /// Rendered pages by (cursor, page size): a page's photos, comment counts and owner
     /// names are read once per ranking, not once per request.
-    pages: Mutex<HashMap<(Option<String>, u32), BoardView>>,
+    pages: Mutex<HashMap<(Option<String>, u32), SharedBoardPage>>,
 }
+
+/// The revision the next kept page gets: unique in the process, so a revision names one
+/// rendering of one page.
+static NEXT_PAGE_REVISION: AtomicU64 = AtomicU64::new(1);
 
 /// Rendered pages kept per ranking at most (the first pages are the ones asked for most;
 /// past this the kept pages are dropped and rendering starts over).
@@ -83,18 +87,24 @@ const MAX_PAGES_PER_RANKING: usize = 256;
 
 impl Snapshot {
     /// The page rendered for `key` from this ranking, if kept.
-    pub(crate) fn page(&self, key: &(Option<String>, u32)) -> Option<BoardView> {
+    pub(crate) fn page(&self, key: &(Option<String>, u32)) -> Option<SharedBoardPage> {
         let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         pages.get(key).cloned()
     }
 
-    /// Keeps `view`, rendered for `key` from this ranking.
-    pub(crate) fn keep_page(&self, key: (Option<String>, u32), view: &BoardView) {
+    /// Keeps `view`, rendered for `key` from this ranking, under a new revision; returns
+    /// the page as kept.
+    pub(crate) fn keep_page(&self, key: (Option<String>, u32), view: BoardView) -> SharedBoardPage {
+        let page = SharedBoardPage {
+            view: Arc::new(view),
+            revision: NEXT_PAGE_REVISION.fetch_add(1, Ordering::Relaxed),
+        };
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         if pages.len() >= MAX_PAGES_PER_RANKING {
             pages.clear();
         }
-        pages.insert(key, view.clone());
+        pages.insert(key, page.clone());
+        page
     }
 }
 

@@ -502,6 +502,36 @@ async fn boards_rank_by_the_conservative_key_and_page_without_gaps() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_board_page_is_shared_under_one_revision_until_its_board_is_ranked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (game, _, _) = scenario(dir.path()).await;
+    score_until_idle(&game, at(50)).await;
+    let query = |count: u32| BoardQuery {
+        category: "female".to_owned(),
+        place_id: None,
+        window: Window::ThisWeek,
+        count: PageSize::new(count).unwrap(),
+        cursor: None,
+    };
+    let first = game.board_shared(query(4), at(60)).await.unwrap();
+    let again = game.board_shared(query(4), at(60)).await.unwrap();
+    assert_eq!(again.revision, first.revision);
+    assert!(
+        Arc::ptr_eq(&again.view, &first.view),
+        "one page, not a copy"
+    );
+    assert_eq!(*first.view, game.board(query(4), at(60)).await.unwrap());
+
+    let other_size = game.board_shared(query(5), at(60)).await.unwrap();
+    assert_ne!(other_size.revision, first.revision);
+    // A day later the board is ranked again: same page, new revision.
+    let later = Timestamp::from_millis(T0 + 24 * 3600 * 1000);
+    let reranked = game.board_shared(query(4), later).await.unwrap();
+    assert_ne!(reranked.revision, first.revision);
+    assert_ne!(reranked.revision, other_size.revision);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_names_are_claimed_once_and_locations_resolve_to_places() {
     let dir = tempfile::tempdir().unwrap();
     let game = Game::new(open_ports(dir.path()).await, config());

@@ -1,11 +1,16 @@
 //! Leaderboards per category, at a place or everywhere, over a window, and the featured
 //! places' boards side by side.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use tourney_core::service::BoardQuery;
+use tourney_core::service::{BoardQuery, SharedBoardPage};
 use tourney_core::{PageSize, UserId, Window};
 use utoipa::{OpenApi, ToSchema};
 use warp::filters::BoxedFilter;
+use warp::http::header::{CONTENT_TYPE, HeaderValue};
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
@@ -141,6 +146,57 @@ async fn get_board(
         count,
         cursor: params.cursor,
     };
-    let view = state.game.board(query, clock()).await?;
-    Ok(warp::reply::json(&board_page(view)).into_response())
+    let page = state.game.board_shared(query, clock()).await?;
+    let body = state.board_bodies.encoded(&page)?;
+    let mut response = Response::new(body.into());
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok(response)
+}
+
+/// Most bytes of encoded board pages kept; past this the kept bodies are dropped and
+/// encoding starts over (50-entry pages are about 20 KB, so this keeps about 200).
+const BOARD_BODIES_BUDGET: usize = 4 << 20;
+
+/// Board pages as response bodies, by page revision: a page is shared by every request for
+/// it while its ranking is kept, so it is encoded once instead of once per request.
+#[derive(Debug, Default)]
+pub(crate) struct BoardBodies {
+    kept: Mutex<KeptBodies>,
+}
+
+#[derive(Debug, Default)]
+struct KeptBodies {
+    by_revision: HashMap<u64, Bytes>,
+    bytes: usize,
+}
+
+impl BoardBodies {
+    /// `page` encoded as the board route answers it.
+    fn encoded(&self, page: &SharedBoardPage) -> Result<Bytes, ApiError> {
+        if let Some(body) = self.lock().by_revision.get(&page.revision) {
+            return Ok(body.clone());
+        }
+        let body = serde_json::to_vec(&board_page(page.view.as_ref().clone()))
+            .map(Bytes::from)
+            .map_err(ApiError::internal)?;
+        let mut kept = self.lock();
+        if kept.bytes + body.len() > BOARD_BODIES_BUDGET {
+            kept.by_revision.clear();
+            kept.bytes = 0;
+        }
+        if kept
+            .by_revision
+            .insert(page.revision, body.clone())
+            .is_none()
+        {
+            kept.bytes += body.len();
+        }
+        Ok(body)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, KeptBodies> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }

@@ -10,7 +10,7 @@
 
 mod admin;
 mod awards;
-mod boards;
+pub(crate) mod boards;
 mod comments;
 mod contract;
 mod docs;
