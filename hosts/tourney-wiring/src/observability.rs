@@ -1,5 +1,7 @@
 //! Logs and error reporting for the hosts, set up once from the settings: `tracing` lines on
-//! stderr (human or JSON), filtered by `RUST_LOG`, and, when `app.sentry_dsn` is set, every
+//! stderr (human or JSON), filtered by `RUST_LOG` and written by a thread of their own in
+//! batches (a line per request would otherwise cost each request a system call), and, when
+//! `app.sentry_dsn` is set, every
 //! error-level event (each 5xx, each failed worker step) sent to Sentry as an event while
 //! warnings ride along as breadcrumbs.
 //!
@@ -11,28 +13,36 @@ use std::io::IsTerminal as _;
 use anyhow::{Context as _, Result};
 use sentry::integrations::tracing::{BreadcrumbLayer, ErrorLayer};
 use tracing::Subscriber;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::Layer as _;
 use tracing_subscriber::filter::{LevelFilter, ParseError, Targets};
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::{AppSettings, LogFormat};
 
-/// Keeps Sentry sending until dropped (then it flushes what is queued, for at most two
-/// seconds). Hold it for the life of the process.
-#[must_use = "dropping the guard stops error reporting"]
+/// Keeps Sentry sending and log lines flowing until dropped (then it writes the log lines
+/// still queued, and Sentry flushes what is queued for at most two seconds). Hold it for
+/// the life of the process.
+#[must_use = "dropping the guard stops logging and error reporting"]
 pub struct Observability {
     _sentry: Option<sentry::ClientInitGuard>,
+    _log_writer: WorkerGuard,
 }
 
 impl std::fmt::Debug for Observability {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Observability")
             .field("sentry", &self._sentry.is_some())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
+
+/// Log lines queued for the writing thread at most; past this a logging thread waits for
+/// room (lines are never dropped).
+const QUEUED_LOG_LINES: usize = 64 * 1024;
 
 /// Where events go and what they carry.
 #[derive(Debug, Clone, Default)]
@@ -86,10 +96,23 @@ pub fn start_sentry(options: &SentryOptions) -> Result<Option<sentry::ClientInit
 
 /// The subscriber the hosts log through: `RUST_LOG`'s targets (default `info`), human or
 /// JSON lines on stderr (coloured only on a terminal), and the Sentry layers (inactive
-/// while no Sentry client is bound).
+/// while no Sentry client is bound). Each line is written to stderr as it is logged; the
+/// hosts write through [`init`]'s thread instead.
 pub fn subscriber(json: bool, targets: Targets) -> impl Subscriber + for<'a> LookupSpan<'a> {
+    subscriber_to(json, targets, std::io::stderr)
+}
+
+/// [`subscriber`] with its lines going to `writer`.
+fn subscriber_to<W>(
+    json: bool,
+    targets: Targets,
+    writer: W,
+) -> impl Subscriber + for<'a> LookupSpan<'a>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let lines = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal());
     let lines = if json {
         lines.json().boxed()
@@ -108,14 +131,24 @@ pub fn init(settings: &AppSettings, force_json: bool) -> Result<Observability> {
     let sentry = start_sentry(&SentryOptions::from_settings(settings))?;
     let (targets, bad_rust_log) = log_targets(std::env::var("RUST_LOG").ok().as_deref());
     let json = force_json || settings.app.log_format == LogFormat::Json;
-    subscriber(json, targets).init();
+    // Lines reach stderr through a buffer the writing thread flushes whenever its queue
+    // runs dry, so a busy server makes one write per batch rather than one per line.
+    let (writer, log_writer) = NonBlockingBuilder::default()
+        .lossy(false)
+        .buffered_lines_limit(QUEUED_LOG_LINES)
+        .thread_name("log-writer")
+        .finish(std::io::BufWriter::new(std::io::stderr()));
+    subscriber_to(json, targets, writer).init();
     if let Some(error) = bad_rust_log {
         tracing::warn!(%error, "RUST_LOG is not a list of target=level directives; logging at info");
     }
     if sentry.is_some() {
         tracing::info!("reporting errors to Sentry");
     }
-    Ok(Observability { _sentry: sentry })
+    Ok(Observability {
+        _sentry: sentry,
+        _log_writer: log_writer,
+    })
 }
 
 /// The log levels `rust_log` asks for, or `info` (and why, when `rust_log` does not parse).
