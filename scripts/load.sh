@@ -22,7 +22,9 @@
 #
 # Settings (environment): LOAD_THREADS (2), LOAD_CONNECTIONS (64), LOAD_DURATION (20s),
 # LOAD_PHOTOS (300), LOAD_VOTE_JUDGES (128), LOAD_VOTE_IDS (120000), LOAD_MATCH_JUDGES (256),
-# LOAD_KEEP=1 keeps the work directory (logs, wrk outputs), LOAD_SKIP_BUILD=1 skips cargo.
+# CARGO_TARGET_DIR (where the binaries are built, as for cargo), LOAD_KEEP=1 keeps the work directory (logs, wrk outputs), LOAD_SKIP_BUILD=1 skips cargo,
+# LOAD_PERF=1 records the server's CPU profile during each run with `perf record -g` into
+# $WORK/perf-NAME.data (implies LOAD_KEEP=1; read with `perf report -i ...`).
 # The server's own settings come from OCEAN__* as usual (OCEAN__DATA_DIR is set here, and
 # OCEAN__APP__RATE_LIMITS__ENABLED=false: every request comes from 127.0.0.1, and a judge
 # here votes far faster than the per-user vote limit lets a person) and
@@ -45,8 +47,9 @@ CATEGORY=${LOAD_CATEGORY:-female}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-SERVER_BIN=$ROOT/target/release/tourney-server
-HELLO_BIN=$ROOT/target/release/hello-warp
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+SERVER_BIN=$TARGET_DIR/release/tourney-server
+HELLO_BIN=$TARGET_DIR/release/hello-warp
 
 log() { printf '[load] %s\n' "$*" >&2; }
 die() {
@@ -80,6 +83,7 @@ if [[ ${LOAD_SKIP_BUILD:-0} != 1 ]]; then
 fi
 [[ -x $SERVER_BIN && -x $HELLO_BIN ]] || die "missing $SERVER_BIN or $HELLO_BIN"
 
+[[ ${LOAD_PERF:-0} == 1 ]] && LOAD_KEEP=1
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/load.XXXXXX")
 PIDS=()
 cleanup() {
@@ -208,9 +212,17 @@ run_wrk() {
     local name=$1 before after
     shift
     log "wrk: $name"
+    local perf_pid=
+    if [[ ${LOAD_PERF:-0} == 1 ]]; then
+        perf record -q -g -p "$SERVER_PID" -o "$WORK/perf-$name.data" >/dev/null 2>&1 &
+        perf_pid=$!
+    fi
     before=$(cpu_sample)
     "${WRK[@]}" "$@" >"$WORK/wrk-$name" 2>&1 || die "wrk failed: $(cat "$WORK/wrk-$name")"
     after=$(cpu_sample)
+    if [[ -n $perf_pid ]]; then
+        kill -INT "$perf_pid" && wait "$perf_pid" || true
+    fi
     CPU[$name]=$(awk -v hz="$TICKS_PER_S" -v b="$before" -v a="$after" 'BEGIN {
         split(b, x); split(a, y)
         s = (y[1] - x[1]) / 1e9 * hz / 100  # ticks in the run per percent of one core
