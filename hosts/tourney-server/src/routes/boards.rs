@@ -156,8 +156,9 @@ async fn get_board(
 }
 
 /// Most bytes of encoded board pages kept; past this the kept bodies are dropped and
-/// encoding starts over (50-entry pages are about 20 KB, so this keeps about 200).
-const BOARD_BODIES_BUDGET: usize = 4 << 20;
+/// encoding starts over (a 50-entry page is about 43 KB, so this keeps about 48: the
+/// first pages of the boards being read, which are the ones read again and again).
+const BOARD_BODIES_BUDGET: usize = 2 << 20;
 
 /// Board pages as response bodies, by page revision: a page is shared by every request for
 /// it while its ranking is kept, so it is encoded once instead of once per request.
@@ -178,9 +179,11 @@ impl BoardBodies {
         if let Some(body) = self.lock().by_revision.get(&page.revision) {
             return Ok(body.clone());
         }
-        let body = serde_json::to_vec(&board_page(page.view.as_ref().clone()))
-            .map(Bytes::from)
+        let mut body = serde_json::to_vec(&board_page(page.view.as_ref().clone()))
             .map_err(ApiError::internal)?;
+        // Kept for many requests: without the growth slack serde_json left.
+        body.shrink_to_fit();
+        let body = Bytes::from(body);
         let mut kept = self.lock();
         if kept.bytes + body.len() > BOARD_BODIES_BUDGET {
             kept.by_revision.clear();
