@@ -204,6 +204,11 @@ pid_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 children_ticks() { awk '{ print $16 + $17 }' "/proc/$$/stat"; }
 cpu_sample() { echo "$(date +%s%N) $(machine_ticks) $(pid_ticks "$SERVER_PID") $(pid_ticks "$HELLO_PID") $(children_ticks)"; }
 declare -A CPU
+declare -A RSS
+rss_of() { # pid -> "VmHWM X MB, VmRSS Y MB"
+    awk '/^VmHWM|^VmRSS/ { printf "%s%s %.1f MB", sep, substr($1, 1, length($1) - 1), $2 / 1024; sep = ", " }' \
+        "/proc/$1/status"
+}
 
 # run_wrk NAME ARGS...: one wrk run, its output kept in $WORK/wrk-NAME, and the CPU each
 # party used meanwhile in CPU[NAME] ("server wrk hello-world others interrupts", % of one
@@ -220,6 +225,7 @@ run_wrk() {
     before=$(cpu_sample)
     "${WRK[@]}" "$@" >"$WORK/wrk-$name" 2>&1 || die "wrk failed: $(cat "$WORK/wrk-$name")"
     after=$(cpu_sample)
+    RSS[$name]=$(rss_of "$SERVER_PID")
     if [[ -n $perf_pid ]]; then
         kill -INT "$perf_pid" && wait "$perf_pid" || true
     fi
@@ -236,10 +242,6 @@ run_wrk board -H "authorization: Bearer $VIEWER" "$SERVER/v1/leaderboards/$CATEG
 run_wrk matches -s scripts/load/matches.lua "$SERVER" -- "$WORK/match-judges" "$THREADS"
 run_wrk votes -s scripts/load/votes.lua "$SERVER" -- "$WORK/votes" "$THREADS"
 
-rss_of() { # pid -> "VmHWM X MB, VmRSS Y MB"
-    awk '/^VmHWM|^VmRSS/ { printf "%s%s %.1f MB", sep, substr($1, 1, length($1) - 1), $2 / 1024; sep = ", " }' \
-        "/proc/$1/status"
-}
 SERVER_RSS=$(rss_of "$SERVER_PID")
 HELLO_RSS=$(rss_of "$HELLO_PID")
 
@@ -283,11 +285,11 @@ for run in hello board matches votes; do
 done
 echo "CPU during each run, % of one core (the machine has $(($(nproc) * 100)) %):"
 echo
-echo "| run | server | wrk | hello-world | other processes | interrupts (softirq) |"
-echo "|---|---|---|---|---|---|"
+echo "| run | server | wrk | hello-world | other processes | interrupts (softirq) | server memory after it |"
+echo "|---|---|---|---|---|---|---|"
 for run in hello board matches votes; do
     read -r server wrk hello others irq <<<"${CPU[$run]}"
-    echo "| $run | $server % | $wrk % | $hello % | $others % | $irq % |"
+    echo "| $run | $server % | $wrk % | $hello % | $others % | $irq % | ${RSS[$run]} |"
 done
 echo
 echo "server after the load: $SERVER_RSS (hello-world: $HELLO_RSS)"
