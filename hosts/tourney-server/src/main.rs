@@ -131,7 +131,7 @@ struct ServeArgs {
 
 fn main() -> ExitCode {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    limit_malloc_arenas();
+    tune_malloc();
     let cli = Cli::parse();
     let outcome = AppSettings::load()
         .context("loading settings")
@@ -157,26 +157,43 @@ fn main() -> ExitCode {
     }
 }
 
-/// The `MALLOC_ARENA_MAX` the binary runs with unless the environment sets one.
+/// glibc's malloc settings the binary runs with, each unless the environment sets it
+/// (directly or in `GLIBC_TUNABLES`, under the tunable's name).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-const MALLOC_ARENA_MAX: &str = "2";
+const MALLOC_SETTINGS: [(&str, &str, &str); 2] = [
+    ("MALLOC_ARENA_MAX", "arena_max", "2"),
+    ("MALLOC_MMAP_THRESHOLD_", "mmap_threshold", "131072"),
+];
 
-/// Re-executes the binary once with `MALLOC_ARENA_MAX` set, unless it is set already (set
-/// it to choose another value; glibc reads it only when a process starts, and setting it
-/// from inside, with `mallopt`, would take the crate's only `unsafe` outside `glicko2`).
+/// Re-executes the binary once with [`MALLOC_SETTINGS`] set, unless the environment sets
+/// them already (set one to choose another value; glibc reads them only when a process
+/// starts, and setting them from inside, with `mallopt`, would take the crate's only
+/// `unsafe` outside `glicko2`). If the re-execution fails, the binary goes on as it is.
 ///
-/// Why: glibc's malloc gives a thread that finds the other arenas busy an arena of its
-/// own, up to eight per core, and each arena keeps what is freed into it. The server's
-/// SQLite calls hop between blocking threads, so page caches are allocated in one arena and
-/// freed in another: under `scripts/load.sh` that was about 30 MB of the server's memory,
-/// for no measurable speed (BENCHMARKS.md). If the re-execution fails, the binary goes on
-/// as it is.
+/// Why (figures in BENCHMARKS.md, from `scripts/load.sh`):
+/// - At most 2 arenas: glibc gives a thread that finds the other arenas busy an arena of
+///   its own, up to eight per core, and each arena keeps what is freed into it. The
+///   server's SQLite calls hop between blocking threads, so page caches are allocated in
+///   one arena and freed in another: that was about 30 MB of the server's memory, for no
+///   measurable speed.
+/// - Blocks of 128 KiB and more always mapped on their own: by default glibc raises that
+///   threshold each time such a block is freed (up to 32 MiB), after which large
+///   transient buffers (a scoring period's, a stream read's) come from the heap and stay
+///   with the process; the server's peak under the load varied from 91 to 107 MB, and
+///   with the threshold fixed it stayed within 85-89 MB (matches about 8 % slower: their
+///   pair lists are mapped and unmapped per request).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn limit_malloc_arenas() {
+fn tune_malloc() {
     use std::os::unix::process::CommandExt as _;
-    let tuned = |name| std::env::var_os(name).is_some();
     let tunables = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
-    if tuned("MALLOC_ARENA_MAX") || tunables.contains("arena_max") {
+    let missing: Vec<(&str, &str)> = MALLOC_SETTINGS
+        .iter()
+        .filter(|(variable, tunable, _)| {
+            std::env::var_os(variable).is_none() && !tunables.contains(tunable)
+        })
+        .map(|(variable, _, value)| (*variable, *value))
+        .collect();
+    if missing.is_empty() {
         return;
     }
     let Ok(executable) = std::env::current_exe() else {
@@ -188,13 +205,10 @@ fn limit_malloc_arenas() {
         command.arg0(arg0);
     }
     // Only returns if it failed.
-    let error = command
-        .args(args)
-        .env("MALLOC_ARENA_MAX", MALLOC_ARENA_MAX)
-        .exec();
+    let error = command.args(args).envs(missing.iter().copied()).exec();
     let _ = writeln!(
         std::io::stderr(),
-        "warning: running with glibc's default malloc arenas (re-executing with MALLOC_ARENA_MAX={MALLOC_ARENA_MAX} failed: {error})"
+        "warning: running with glibc's default malloc settings (re-executing with {missing:?} failed: {error})"
     );
 }
 
