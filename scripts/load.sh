@@ -18,13 +18,16 @@
 #     (scripts/load/matches.lua) and PUT /v1/users/me/matches/{id} (scripts/load/votes.lua,
 #     each proposed match voted once). Votes run last so the worker's scoring of them does
 #     not overlap another run;
-#  6. prints the table and the server's VmHWM / VmRSS; stops both servers on exit.
+#  6. prints the table, the CPU and the server's memory after each run, and its VmHWM /
+#     VmRSS at the end; stops both servers on exit.
 #
 # Settings (environment): LOAD_THREADS (2), LOAD_CONNECTIONS (64), LOAD_DURATION (20s),
-# LOAD_PHOTOS (300), LOAD_VOTE_JUDGES (128), LOAD_VOTE_IDS (120000), LOAD_MATCH_JUDGES (256),
-# CARGO_TARGET_DIR (where the binaries are built, as for cargo), LOAD_KEEP=1 keeps the work directory (logs, wrk outputs), LOAD_SKIP_BUILD=1 skips cargo,
-# LOAD_PERF=1 records the server's CPU profile during each run with `perf record -g` into
-# $WORK/perf-NAME.data (implies LOAD_KEEP=1; read with `perf report -i ...`).
+# LOAD_PHOTOS (300), LOAD_BOARD_QUERY (none; e.g. "?count=10"), LOAD_VOTE_JUDGES (128),
+# LOAD_VOTE_IDS (120000), LOAD_MATCH_JUDGES (256), CARGO_TARGET_DIR (where the binaries
+# are, as for cargo), LOAD_KEEP=1 keeps the work directory (logs, wrk outputs),
+# LOAD_SKIP_BUILD=1 skips cargo, LOAD_PERF=1 records the server's CPU profile during each
+# run with `perf record -g` into $WORK/perf-NAME.data (implies LOAD_KEEP=1; read it with
+# `perf report -i ...`).
 # The server's own settings come from OCEAN__* as usual (OCEAN__DATA_DIR is set here, and
 # OCEAN__APP__RATE_LIMITS__ENABLED=false: every request comes from 127.0.0.1, and a judge
 # here votes far faster than the per-user vote limit lets a person) and
@@ -44,6 +47,8 @@ MATCH_JUDGES=${LOAD_MATCH_JUDGES:-256}
 # The photos' place and the category judges see by default (the app's default_view_category).
 LOCATION="34.0522,-118.2437"
 CATEGORY=${LOAD_CATEGORY:-female}
+# The board's query string, e.g. "?count=10" (default: none, so 50 entries of this week).
+BOARD_QUERY=${LOAD_BOARD_QUERY:-}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -238,7 +243,7 @@ run_wrk() {
         printf "%.0f %.0f %.0f %.0f %.0f", server / s, wrk / s, hello / s, others / s, irq / s }')
 }
 run_wrk hello "$HELLO/"
-run_wrk board -H "authorization: Bearer $VIEWER" "$SERVER/v1/leaderboards/$CATEGORY/all"
+run_wrk board -H "authorization: Bearer $VIEWER" "$SERVER/v1/leaderboards/$CATEGORY/all$BOARD_QUERY"
 run_wrk matches -s scripts/load/matches.lua "$SERVER" -- "$WORK/match-judges" "$THREADS"
 run_wrk votes -s scripts/load/votes.lua "$SERVER" -- "$WORK/votes" "$THREADS"
 
@@ -270,7 +275,7 @@ echo "|---|---|---|---|---|---|---|"
 for run in hello board matches votes; do
     case $run in
     hello) target="\`GET /\` bare warp hello-world" ;;
-    board) target="\`GET /v1/leaderboards/$CATEGORY/all\`" ;;
+    board) target="\`GET /v1/leaderboards/$CATEGORY/all$BOARD_QUERY\`" ;;
     matches) target="\`GET /v1/users/me/matches\`" ;;
     votes) target="\`PUT /v1/users/me/matches/{id}\` (votes)" ;;
     esac
