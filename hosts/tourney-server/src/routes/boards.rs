@@ -203,3 +203,51 @@ impl BoardBodies {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use tourney_core::service::BoardView;
+
+    use super::*;
+
+    fn page(revision: u64, next_cursor: &str) -> SharedBoardPage {
+        SharedBoardPage {
+            view: Arc::new(BoardView {
+                entries: Vec::new(),
+                next_cursor: Some(next_cursor.to_owned()),
+            }),
+            revision,
+        }
+    }
+
+    #[test]
+    fn a_revision_is_encoded_once_and_its_bytes_shared() {
+        let bodies = BoardBodies::default();
+        let first = bodies.encoded(&page(1, "one")).unwrap();
+        assert_eq!(&first[..], br#"{"items":[],"next_cursor":"one"}"#);
+        // The same revision is the same page: its kept bytes, not a new encoding.
+        let again = bodies.encoded(&page(1, "changed")).unwrap();
+        assert_eq!(again.as_ptr(), first.as_ptr());
+        let other = bodies.encoded(&page(2, "two")).unwrap();
+        assert_eq!(&other[..], br#"{"items":[],"next_cursor":"two"}"#);
+    }
+
+    #[test]
+    fn past_the_budget_the_kept_bodies_start_over() {
+        let bodies = BoardBodies::default();
+        let long_cursor = "x".repeat(BOARD_BODIES_BUDGET / 3);
+        for revision in 0..3 {
+            bodies.encoded(&page(revision, &long_cursor)).unwrap();
+        }
+        let kept = bodies.lock();
+        assert!(
+            kept.bytes <= BOARD_BODIES_BUDGET,
+            "{} bytes kept",
+            kept.bytes
+        );
+        assert_eq!(kept.by_revision.len(), 1, "the third body started over");
+        assert!(kept.by_revision.contains_key(&2));
+    }
+}

@@ -6,13 +6,30 @@ use std::process::{Command, Output};
 /// Runs the binary with `args` over `data_dir` on the embedded backend (also in an
 /// `OCEAN_SETTINGS=aws_local` run); returns its output.
 fn run(data_dir: &std::path::Path, args: &[&str]) -> Output {
+    run_logging(data_dir, args, "warn")
+}
+
+/// [`run`] logging at `rust_log`.
+fn run_logging(data_dir: &std::path::Path, args: &[&str], rust_log: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tourney-server"))
         .args(args)
         .env_remove("OCEAN_SETTINGS")
         .env("OCEAN__DATA_DIR", data_dir)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", rust_log)
         .output()
         .expect("run tourney-server")
+}
+
+/// Log lines are written by a thread of their own; the line logged just before the binary
+/// exits still reaches stderr.
+#[test]
+fn the_last_log_line_reaches_stderr_before_the_binary_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let drained = run_logging(dir.path(), &["worker", "--drain"], "info");
+    assert!(drained.status.success(), "{}", stderr(&drained));
+    let text = stderr(&drained);
+    let last = text.lines().last().unwrap_or_default();
+    assert!(last.contains("drained: nothing left to do"), "{text}");
 }
 
 fn stdout(output: &Output) -> String {
