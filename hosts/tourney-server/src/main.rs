@@ -180,8 +180,8 @@ const MALLOC_SETTINGS: [(&str, &str, &str); 2] = [
 ///   threshold each time such a block is freed (up to 32 MiB), after which large
 ///   transient buffers (a scoring period's, a stream read's) come from the heap and stay
 ///   with the process; the server's peak under the load varied from 91 to 107 MB, and
-///   with the threshold fixed it stayed within 85-89 MB (matches about 8 % slower: their
-///   pair lists are mapped and unmapped per request).
+///   with the threshold fixed it stayed within 85-91 MB, the routes as fast within the
+///   runs' spread.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn tune_malloc() {
     use std::os::unix::process::CommandExt as _;
