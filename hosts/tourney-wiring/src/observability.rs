@@ -1,9 +1,8 @@
 //! Logs and error reporting for the hosts, set up once from the settings: `tracing` lines on
 //! stderr (human or JSON), filtered by `RUST_LOG` and written by a thread of their own in
 //! batches (a line per request would otherwise cost each request a system call), and, when
-//! `app.sentry_dsn` is set, every
-//! error-level event (each 5xx, each failed worker step) sent to Sentry as an event while
-//! warnings ride along as breadcrumbs.
+//! `app.sentry_dsn` is set, every error-level event (each 5xx, each failed worker step) sent
+//! to Sentry as an event while warnings ride along as breadcrumbs.
 //!
 //! Nothing secret reaches a log line or an event: request lines carry no headers or query,
 //! errors never quote tokens, and Sentry's "default PII" (IP addresses, user data) is off.
@@ -41,9 +40,8 @@ impl std::fmt::Debug for Observability {
 }
 
 /// Log lines queued for the writing thread at most; past this a logging thread waits for
-/// room (lines are never dropped). Small, because queued lines are memory: a queue of 64k
-/// lines that the writer fell behind on raised the server's peak under `scripts/load.sh` by
-/// about 15 MB, while the writer empties a queue of 4k lines in about a millisecond.
+/// room (lines are never dropped). Small, because queued lines are memory: a request line
+/// is about 200 bytes, so a full queue holds about 1 MB (64k lines would be about 13 MB).
 const QUEUED_LOG_LINES: usize = 4 * 1024;
 
 /// Where events go and what they carry.
