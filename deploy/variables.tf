@@ -397,9 +397,9 @@ variable "worker_service_name" {
 }
 
 variable "server_command" {
-  description = "Command of the server container (the image's tourney-server)."
+  description = "Command of the server container (the image's tourney-server): HTTP only, the worker service scores."
   type        = list(string)
-  default     = ["tourney-server", "serve"]
+  default     = ["tourney-server", "serve", "--no-worker"]
 }
 
 variable "worker_command" {

@@ -127,6 +127,10 @@ struct ServeArgs {
     /// Address to listen on, overriding the `app.listen` setting (port 0 picks a free port).
     #[arg(long)]
     listen: Option<SocketAddr>,
+    /// Serve HTTP only, without the in-process worker: scoring, media processing and the
+    /// other background jobs are left to `tourney-server worker` processes run beside it.
+    #[arg(long)]
+    no_worker: bool,
 }
 
 fn main() -> ExitCode {
@@ -252,21 +256,27 @@ fn serve(mut settings: AppSettings, args: &ServeArgs) -> anyhow::Result<()> {
             tracing::info!("shutting down: finishing requests in flight and the worker's step");
             let _ = stop_sender.send(true);
         });
-        let worker = Worker::new(
-            state.game.clone(),
-            Duration::from_secs(settings.app.score_interval_secs),
-        );
-        let worker_task = tokio::spawn({
+        let worker_task = if args.no_worker {
+            tracing::info!("serving without an in-process worker (--no-worker): scoring and media jobs wait for `tourney-server worker`");
+            None
+        } else {
+            let worker = Worker::new(
+                state.game.clone(),
+                Duration::from_secs(settings.app.score_interval_secs),
+            );
             let stop = stop.clone();
-            async move { worker.run(stopped(stop)).await }
-        });
+            Some(tokio::spawn(async move { worker.run(stopped(stop)).await }))
+        };
         let (address, server) = tourney_server::serve_on(state, listener, stopped(stop)).await?;
         let _ = writeln!(
             std::io::stdout(),
             "serving on http://{address} (docs at http://{address}/docs)"
         );
         server.await.context("the server task failed")?;
-        worker_task.await.context("the worker task failed")
+        match worker_task {
+            Some(task) => task.await.context("the worker task failed"),
+            None => Ok(()),
+        }
     })
 }
 

@@ -1,7 +1,8 @@
 //! The `tourney-server` binary's maintenance commands, run as a user would: each in its own
 //! process over one data directory.
 
-use std::process::{Command, Output};
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Output, Stdio};
 
 /// Runs the binary with `args` over `data_dir` on the embedded backend (also in an
 /// `OCEAN_SETTINGS=aws_local` run); returns its output.
@@ -46,7 +47,7 @@ fn every_command_has_help() {
     let top = run(dir.path(), &["--help"]);
     assert!(top.status.success(), "{}", stderr(&top));
     for (command, option) in [
-        ("serve", "--listen"),
+        ("serve", "--no-worker"),
         ("worker", "--drain"),
         ("seed-demo", "--users"),
         ("create-admin", "--name"),
@@ -152,4 +153,47 @@ fn seed_drain_rescore_admin_and_places_from_the_command_line() {
         "{}",
         stdout(&places)
     );
+}
+
+/// Plain `serve` runs a worker in its process (which says so when it stops); with
+/// `--no-worker` it serves HTTP only, for deployments that run `worker` processes beside it.
+#[test]
+fn serve_runs_an_in_process_worker_unless_told_not_to() {
+    for (extra, runs_a_worker) in [(None, true), (Some("--no-worker"), false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tourney-server"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env_remove("OCEAN_SETTINGS")
+            .env("OCEAN__DATA_DIR", dir.path())
+            .env("OCEAN__PLACES__LOAD_DEFAULT_DATASET", "false")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start tourney-server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("the first line");
+        assert!(line.starts_with("serving on http://"), "{line:?}");
+        let terminated = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(terminated.success());
+        let stopped = child.wait_with_output().expect("the server exits");
+        let log = stderr(&stopped);
+        assert!(stopped.status.success(), "{log}");
+        assert_eq!(
+            log.contains("worker stopping"),
+            runs_a_worker,
+            "{extra:?}: {log}"
+        );
+        assert_eq!(
+            log.contains("without an in-process worker"),
+            !runs_a_worker,
+            "{extra:?}: {log}"
+        );
+    }
 }
