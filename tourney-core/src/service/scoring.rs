@@ -407,13 +407,7 @@ impl Game {
         // and several commits in flight at once (a backend may group them; each is still
         // all or nothing, and a re-run after a partial failure starts from `before_period`).
         photo_writes.sort_unstable_by(|a, b| a.key().cmp(b.key()));
-        let records = self.ports.records.as_ref();
-        futures_util::stream::iter(period_chunks(photo_writes, next))
-            .map(|chunk| records.commit(chunk))
-            .buffer_unordered(COMMITS_IN_FLIGHT)
-            .try_collect::<()>()
-            .await
-            .map_err(another_worker)?;
+        self.commit_period_writes(photo_writes, next).await?;
         on_phase("photos");
         self.apply_owner_counts(&owner_deltas, period, next).await?;
         on_phase("owners");
@@ -458,6 +452,16 @@ impl Game {
             stats.before_period = start;
             writes.push(store::put(key, &stats, version)?);
         }
+        self.commit_period_writes(writes, next).await
+    }
+
+    /// Commits a period's conditional `writes` in [`period_chunks`], up to
+    /// [`COMMITS_IN_FLIGHT`] at once; a conflict means another worker scored the period.
+    async fn commit_period_writes(
+        &self,
+        writes: Vec<Write>,
+        next: &Position,
+    ) -> Result<(), ServiceError> {
         let records = self.ports.records.as_ref();
         futures_util::stream::iter(period_chunks(writes, next))
             .map(|chunk| records.commit(chunk))
