@@ -143,6 +143,7 @@ pub async fn run_all(stream: &dyn Stream) {
     append_then_read_round_trips(stream).await;
     partition_key_order_is_kept(stream).await;
     append_is_not_idempotent(stream).await;
+    concurrent_appends_each_land_once(stream).await;
     fresh_stream_reads_nothing(stream).await;
     read_after_next_returns_only_later_records(stream).await;
     empty_stream_position_reads_later_records(stream).await;
@@ -199,6 +200,39 @@ pub async fn partition_key_order_is_kept(stream: &dyn Stream) {
     }
     let (read, _) = read_records(stream, &name, None, 100, appended.len()).await;
     assert_same_records_by_key(&read, &appended, "append order per partition key");
+}
+
+/// Appends made at once, to one stream and to another beside it, each land exactly once and
+/// whole: every record is read once, in its append's order, in its own stream only.
+pub async fn concurrent_appends_each_land_once(stream: &dyn Stream) {
+    let names = [unique("st-busy"), unique("st-beside")];
+    let appends: Vec<(usize, Vec<NewRecord>)> = (0..32)
+        .map(|append_idx| {
+            let key = format!("judge-{append_idx}");
+            let records = (0..3)
+                .map(|record_idx| record(&key, &format!("{append_idx}/{record_idx}")))
+                .collect();
+            (append_idx % 4 / 3, records)
+        })
+        .collect();
+    join_all(appends.iter().map(|(stream_idx, records)| {
+        append_ok(
+            stream,
+            &names[*stream_idx],
+            records.clone(),
+            "concurrent append",
+        )
+    }))
+    .await;
+    for (stream_idx, name) in names.iter().enumerate() {
+        let appended: Vec<NewRecord> = appends
+            .iter()
+            .filter(|(idx, _)| *idx == stream_idx)
+            .flat_map(|(_, records)| records.iter().cloned())
+            .collect();
+        let (read, _) = read_records(stream, name, None, 1000, appended.len()).await;
+        assert_same_records_by_key(&read, &appended, "concurrent appends");
+    }
 }
 
 /// Appending the same record twice stores it twice (append is not idempotent).

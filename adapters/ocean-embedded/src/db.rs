@@ -1,5 +1,6 @@
 //! One SQLite database file in WAL mode: a writer connection and a few reader connections,
-//! each call run on tokio's blocking pool so the async runtime never waits on disk. Readers
+//! each call run on tokio's blocking pool so the async runtime never waits on disk, except
+//! point reads ([`Db::read_short`]), which are shorter than the hand-off. Readers
 //! are handed out in arrival order: a call waits (without holding a thread) for any free
 //! reader, never behind one slow read on a connection picked in advance. Readers beyond the
 //! first are opened when reads first overlap, so a database that is seldom read (queue,
@@ -90,6 +91,28 @@ impl Db {
         })
         .await
         .map_err(from_join)?
+    }
+
+    /// Runs a short `read` (a few point lookups) on a free reader right on the calling
+    /// thread, or as [`Db::read`] when every reader is busy. A point read takes a few
+    /// microseconds from SQLite's page cache or the OS's; handing it to the blocking pool
+    /// and back costs more than that (two thread wake-ups), and under load that hand-off
+    /// was most of a vote's read. Longer reads (queries, large batches) use [`Db::read`].
+    pub(crate) async fn read_short<T, F>(self: &Arc<Self>, read: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        match Arc::clone(&self.free_readers).try_acquire_owned() {
+            Ok(permit) => {
+                let reader = Reader::take(self)?;
+                let result = read(reader.connection());
+                drop(reader);
+                drop(permit);
+                result
+            }
+            Err(_) => self.read(read).await,
+        }
     }
 
     /// Runs `write` on the one writer connection in the calling thread (a blocking one).

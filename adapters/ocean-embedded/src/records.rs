@@ -15,7 +15,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use crate::db::{Db, with_reader_cache};
 use crate::error::{from_io, from_join, from_sqlite};
-use crate::group_commit::{GroupCommit, Mode};
+use crate::group_commit::GroupCommit;
+use crate::group_commit::record_writes::{self, Job, Mode};
 
 /// One table for every item. Keys are TEXT, which SQLite's default BINARY collation compares
 /// byte-wise, as the port requires. `version` holds the caller's `u64` bit for bit (see
@@ -101,7 +102,7 @@ const STATEMENT_CACHE_CAPACITY: usize = 128;
 #[derive(Debug, Clone)]
 pub struct EmbeddedRecords {
     db: Arc<Db>,
-    writer: Arc<GroupCommit>,
+    writer: Arc<GroupCommit<Job>>,
 }
 
 impl EmbeddedRecords {
@@ -110,7 +111,7 @@ impl EmbeddedRecords {
     pub fn open(dir: &Path) -> Result<EmbeddedRecords> {
         std::fs::create_dir_all(dir).map_err(|e| from_io(e, "records data directory"))?;
         let db = Db::open_migrating(&dir.join("records.sqlite3"), migrate, SCHEMA)?;
-        let writer = GroupCommit::new(Arc::clone(&db));
+        let writer = GroupCommit::new(Arc::clone(&db), record_writes::apply);
         Ok(EmbeddedRecords { db, writer })
     }
 }
@@ -120,7 +121,7 @@ impl Records for EmbeddedRecords {
     async fn get(&self, key: &Key) -> Result<Option<Item>> {
         key.check("key")?;
         let key = key.clone();
-        self.db.read(move |conn| read_item(conn, &key)).await
+        self.db.read_short(move |conn| read_item(conn, &key)).await
     }
 
     async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>> {
@@ -129,6 +130,14 @@ impl Records for EmbeddedRecords {
         }
         if keys.is_empty() {
             return Ok(Vec::new());
+        }
+        if keys.len() <= SMALL_GET_MANY {
+            // A response's worth (a match page's photo details): one reader, its own cache.
+            let keys = keys.to_vec();
+            return self
+                .db
+                .read_short(move |conn| read_items(conn, &keys))
+                .await;
         }
         // Many keys are read in parts on several readers at once (a scoring period reads
         // tens of thousands of photos; each read is mostly page lookups, on its own core).
@@ -163,14 +172,14 @@ impl Records for EmbeddedRecords {
     async fn write(&self, write: Write) -> Result<()> {
         write.check()?;
         self.writer
-            .submit(vec![write], Mode::Conditional, apply_checked, apply)
+            .submit(Job::new(vec![write], Mode::Conditional(apply_checked)))
             .await
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<()> {
         check_commit(&writes)?;
         self.writer
-            .submit(writes, Mode::Conditional, apply_checked, apply)
+            .submit(Job::new(writes, Mode::Conditional(apply_checked)))
             .await
     }
 
@@ -182,7 +191,7 @@ impl Records for EmbeddedRecords {
             return Ok(());
         }
         self.writer
-            .submit(writes, Mode::Unconditional, apply_checked, apply)
+            .submit(Job::new(writes, Mode::Unconditional(apply)))
             .await
     }
 }
@@ -229,6 +238,9 @@ const UPDATE_IN_PLACE: &str = "UPDATE items SET version = ?3, body = ?4 \
 /// Removes one item by key.
 const DELETE_ITEM: &str = "DELETE FROM items WHERE pk = ?1 AND sk = ?2";
 
+/// Keys up to which [`Records::get_many`] is one short read on one reader with its usual
+/// cache, like a [`Records::get`] (no task of its own, no cache resizing).
+const SMALL_GET_MANY: usize = 64;
 /// Keys below which [`Records::get_many`] reads on one reader.
 const GET_MANY_PART: usize = 2_048;
 /// Readers one [`Records::get_many`] uses at most.

@@ -14,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::db::{Db, prepare};
 use crate::error::{from_io, from_sqlite};
+use crate::group_commit::GroupCommit;
 
 /// Tables: records numbered per stream (`seq`, from 1), and consumer checkpoints.
 const SCHEMA: &str = "
@@ -39,12 +40,13 @@ const MAX_READ_RECORDS: u32 = 10_000;
 /// Most payload bytes one read returns (it always returns at least one record, if any).
 const MAX_READ_BYTES: usize = 16 * 1024 * 1024;
 
-/// The embedded stream backend: `<dir>/stream.sqlite3`. Every append is one transaction, so
-/// it is all or nothing, and reads return records in append order across partition keys (a
+/// The embedded stream backend: `<dir>/stream.sqlite3`. Every append is all or nothing
+/// (appends that arrive together share a transaction, each in its savepoint), and reads return records in append order across partition keys (a
 /// total order, stronger than the port's per-key order).
 #[derive(Debug, Clone)]
 pub struct EmbeddedStream {
     db: Arc<Db>,
+    appends: Arc<GroupCommit<Append>>,
 }
 
 impl EmbeddedStream {
@@ -53,7 +55,8 @@ impl EmbeddedStream {
     pub fn open(dir: &Path) -> Result<EmbeddedStream> {
         std::fs::create_dir_all(dir).map_err(|e| from_io(e, "stream data directory"))?;
         let db = Db::open(&dir.join("stream.sqlite3"), SCHEMA)?;
-        Ok(EmbeddedStream { db })
+        let appends = GroupCommit::new(Arc::clone(&db), append_records);
+        Ok(EmbeddedStream { db, appends })
     }
 }
 
@@ -107,32 +110,38 @@ fn check_records(records: &[NewRecord]) -> Result<()> {
     Ok(())
 }
 
-/// Stores `records` after `stream`'s last record, in one IMMEDIATE transaction so record
-/// numbers are handed out in commit order (a reader never sees a gap filled later).
-fn append_records(connection: &mut Connection, stream: &str, records: &[NewRecord]) -> Result<()> {
-    let transaction = connection
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(from_sqlite)?;
-    {
-        let last_seq: i64 = prepare(
-            &transaction,
-            "SELECT coalesce(max(seq), 0) FROM stream_records WHERE stream = ?1",
-        )
-        .and_then(|mut statement| statement.query_row([stream], |row| row.get(0)))
-        .map_err(from_sqlite)?;
-        let mut insert = prepare(
-            &transaction,
-            "INSERT INTO stream_records (stream, seq, partition_key, data)
-                 VALUES (?1, ?2, ?3, ?4)",
-        )
-        .map_err(from_sqlite)?;
-        for (seq, record) in (last_seq + 1..).zip(records) {
-            insert
-                .execute(params![stream, seq, record.partition_key, record.data])
-                .map_err(from_sqlite)?;
-        }
+/// One append: `records` after `stream`'s last record.
+struct Append {
+    stream: String,
+    records: Vec<NewRecord>,
+}
+
+/// Stores an append's records after its stream's last record, inside the turn's IMMEDIATE
+/// transaction (group-committed with the appends queued beside it), so record numbers are
+/// handed out in commit order: a reader never sees a gap filled later.
+fn append_records(connection: &Connection, append: &Append) -> Result<()> {
+    let last_seq: i64 = prepare(
+        connection,
+        "SELECT coalesce(max(seq), 0) FROM stream_records WHERE stream = ?1",
+    )
+    .and_then(|mut statement| statement.query_row([&append.stream], |row| row.get(0)))
+    .map_err(from_sqlite)?;
+    let mut insert = prepare(
+        connection,
+        "INSERT INTO stream_records (stream, seq, partition_key, data) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .map_err(from_sqlite)?;
+    for (seq, record) in (last_seq + 1..).zip(&append.records) {
+        insert
+            .execute(params![
+                append.stream,
+                seq,
+                record.partition_key,
+                record.data
+            ])
+            .map_err(from_sqlite)?;
     }
-    transaction.commit().map_err(from_sqlite)
+    Ok(())
 }
 
 /// Up to `max_records` records of `stream` numbered after `after_seq` and up to `until_seq`
@@ -227,9 +236,7 @@ impl Stream for EmbeddedStream {
         check_name("stream", stream)?;
         check_records(&records)?;
         let stream = stream.to_owned();
-        self.db
-            .write(move |connection| append_records(connection, &stream, &records))
-            .await
+        self.appends.submit(Append { stream, records }).await
     }
 
     async fn read(
