@@ -55,7 +55,7 @@ pub struct PairingConfig {
     /// greedy). Any finite value keeps randomness, so two judges see different pairs.
     /// Tuned with `benches`' `pairing-quality` report: around 4 does best; 2 or 8 and more
     /// lose part of the gain (too spread, or too many votes on the same few pairs). A pair
-    /// whose weight^focus is below 1e-300 of the largest in its tier counts as 1e-300 of it.
+    /// whose weight^focus is below 1e-300 of the largest in its pool counts as 1e-300 of it.
     pub informative_focus: f64,
     /// For `informative`: the size of the board's top that votes should settle first
     /// (default 10, what a board's first screen shows; 0 weighs every rank alike). A pair
@@ -144,99 +144,220 @@ pub struct ProposedMatch {
 ///
 /// Errors: [`Error::NotEnoughPhotos`] when fewer than two photos could form any allowed
 /// pair; [`Error::NoUniqueMatches`] when every allowed pair has been judged.
+///
+/// Many judges drawing from one pool should share a [`PairingPool`], which this builds for
+/// each call.
 pub fn propose_matches(
     request: &PairingRequest<'_>,
     config: &PairingConfig,
     rng: &mut (impl Rng + ?Sized),
 ) -> Result<Vec<ProposedMatch>, Error> {
-    propose(
-        request,
-        config,
-        DrawOptions {
-            race_when_it_fills: true,
-        },
+    PairingPool::new(request.candidates, config).propose(
+        request.judge,
+        request.history,
+        request.must_include,
+        config.max_matches,
         rng,
     )
 }
 
-/// How [`propose`] orders a tier.
+/// A pool's candidates prepared for [`propose_matches`]' draws, once for every judge who
+/// asks while the pool and its ratings stand: the pairs any judge may be shown (owners
+/// differ, same media type) with each pair's rate in the strategy's draw. Weighing a pool
+/// of 200 photos means 19,900 pairs, each with an exponential; a request then only sets
+/// aside the judge's own photos and history. For `informative`, the top a pair may reach
+/// is the pool's top, the judge's own photos included.
+///
+/// ```
+/// use glicko2::Rating;
+/// use rand::SeedableRng;
+/// use rand::rngs::SmallRng;
+/// use tourney_core::{
+///     JudgeHistory, MediaType, PairingCandidate, PairingConfig, PairingPool, PhotoId, UserId,
+/// };
+///
+/// let candidates: Vec<PairingCandidate> = (1..=6)
+///     .map(|n| PairingCandidate {
+///         photo_id: PhotoId::from_u128(n),
+///         owner: UserId::from_u128(n),
+///         media_type: MediaType::Photo,
+///         rating: Rating::default(),
+///         n_games: 10,
+///     })
+///     .collect();
+/// let pool = PairingPool::new(&candidates, &PairingConfig::default());
+/// let mut rng = SmallRng::seed_from_u64(1);
+/// let history = JudgeHistory::default();
+/// // Judge 6 owns photo 6: three matches among the other five photos.
+/// let matches = pool.propose(UserId::from_u128(6), &history, None, 3, &mut rng)?;
+/// assert_eq!(matches.len(), 2 + 1);
+/// assert!(matches.iter().all(|m| m.left != PhotoId::from_u128(6) && m.right != PhotoId::from_u128(6)));
+/// # Ok::<(), tourney_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct PairingPool {
+    /// The candidates, each photo once (its first occurrence).
+    candidates: Vec<PairingCandidate>,
+    index_of: HashMap<PhotoId, u32>,
+    /// Every pair of candidates of different owners and one media type, in pool order,
+    /// with its rate (relative to the pool's largest).
+    pairs: Vec<ScoredPair>,
+}
+
+impl PairingPool {
+    /// Prepares `candidates` for draws under `config` (its `max_matches` aside: each
+    /// request says how many it wants).
+    #[must_use]
+    pub fn new(candidates: &[PairingCandidate], config: &PairingConfig) -> Self {
+        let mut index_of = HashMap::with_capacity(candidates.len());
+        let mut kept = Vec::with_capacity(candidates.len());
+        for candidate in candidates {
+            if let std::collections::hash_map::Entry::Vacant(slot) =
+                index_of.entry(candidate.photo_id)
+            {
+                slot.insert(kept.len() as u32);
+                kept.push(*candidate);
+            }
+        }
+        let n_photos = kept.len();
+        let mut pairs = Vec::with_capacity(n_photos * n_photos.saturating_sub(1) / 2);
+        for (first_idx, first) in kept.iter().enumerate() {
+            for (second_idx, second) in kept.iter().enumerate().skip(first_idx + 1) {
+                if first.owner == second.owner || first.media_type != second.media_type {
+                    continue;
+                }
+                pairs.push(ScoredPair {
+                    first_idx: first_idx as u32,
+                    second_idx: second_idx as u32,
+                    is_cold: first.n_games < config.cold_start_games
+                        || second.n_games < config.cold_start_games,
+                    rate: 1.0,
+                    time: 0.0,
+                });
+            }
+        }
+        Rates::new(&kept, config).assign(&mut pairs);
+        Self {
+            candidates: kept,
+            index_of,
+            pairs,
+        }
+    }
+
+    /// Up to `max_matches` matches for `judge`, who has seen and judged `history`; only
+    /// pairs with `must_include` when given. The rules and errors of [`propose_matches`].
+    pub fn propose(
+        &self,
+        judge: UserId,
+        history: &JudgeHistory,
+        must_include: Option<PhotoId>,
+        max_matches: usize,
+        rng: &mut (impl Rng + ?Sized),
+    ) -> Result<Vec<ProposedMatch>, Error> {
+        let request = PoolRequest {
+            judge,
+            history,
+            must_include,
+            max_matches,
+        };
+        self.propose_drawing(
+            &request,
+            DrawOptions {
+                race_when_it_fills: true,
+            },
+            rng,
+        )
+    }
+
+    fn propose_drawing(
+        &self,
+        request: &PoolRequest<'_>,
+        options: DrawOptions,
+        rng: &mut (impl Rng + ?Sized),
+    ) -> Result<Vec<ProposedMatch>, Error> {
+        let candidates = &self.candidates;
+        let owned: Vec<bool> = candidates
+            .iter()
+            .map(|c| c.owner == request.judge)
+            .collect();
+        let includes_required = |pair: &ScoredPair| {
+            request.must_include.is_none_or(|photo_id| {
+                candidates[pair.first_idx as usize].photo_id == photo_id
+                    || candidates[pair.second_idx as usize].photo_id == photo_id
+            })
+        };
+        let history = HistoryIndex::new(self, request.history);
+        let mut n_allowed_pairs = 0;
+        let mut pairable = vec![false; candidates.len()];
+        let mut unseen = Vec::with_capacity(self.pairs.len());
+        let mut seen = Vec::new();
+        for (pair_idx, pair) in self.pairs.iter().enumerate() {
+            let (first_idx, second_idx) = (pair.first_idx as usize, pair.second_idx as usize);
+            if owned[first_idx] || owned[second_idx] || !includes_required(pair) {
+                continue;
+            }
+            n_allowed_pairs += 1;
+            pairable[first_idx] = true;
+            pairable[second_idx] = true;
+            match history.status(first_idx, second_idx) {
+                PairStatus::Judged => {}
+                PairStatus::Seen => seen.push(pair_idx as u32),
+                PairStatus::Unseen => unseen.push(pair_idx as u32),
+            }
+        }
+        let n_pairable = pairable.iter().filter(|is_pairable| **is_pairable).count();
+        if n_pairable < 2 {
+            return Err(Error::NotEnoughPhotos {
+                eligible: n_pairable,
+            });
+        }
+        if unseen.is_empty() && seen.is_empty() {
+            return Err(Error::NoUniqueMatches { n_allowed_pairs });
+        }
+        let mut picker = Picker {
+            candidates,
+            used_photos: vec![false; candidates.len()],
+            taken: HashSet::new(),
+            chosen: Vec::with_capacity(request.max_matches),
+            max_matches: request.max_matches,
+        };
+        for (tier, seen_before) in [(unseen, false), (seen, true)] {
+            if picker.is_full() {
+                break;
+            }
+            let tier_pairs = tier.iter().map(|&pair_idx| &self.pairs[pair_idx as usize]);
+            if options.race_when_it_fills && picker.fills_without_reuse(tier_pairs.clone()) {
+                picker.race_from(&self.pairs, &tier, seen_before, rng);
+            } else {
+                let mut ordered: Vec<ScoredPair> = tier_pairs
+                    .map(|pair| ScoredPair {
+                        time: race::exponential(rng) / pair.rate,
+                        ..*pair
+                    })
+                    .collect();
+                picker.pick_from(&mut ordered, seen_before, rng);
+            }
+        }
+        Ok(picker.chosen)
+    }
+}
+
+/// What one judge's request asks of a [`PairingPool`].
+#[derive(Debug, Clone, Copy)]
+struct PoolRequest<'a> {
+    judge: UserId,
+    history: &'a JudgeHistory,
+    must_include: Option<PhotoId>,
+    max_matches: usize,
+}
+
+/// How [`PairingPool::propose_drawing`] orders a tier.
 #[derive(Debug, Clone, Copy)]
 struct DrawOptions {
     /// Race only the pairs still free when a pass without reuse is sure to fill the
     /// response ([`Picker::race_from`]); false: always order the whole tier (the tests
     /// compare the two).
     race_when_it_fills: bool,
-}
-
-fn propose(
-    request: &PairingRequest<'_>,
-    config: &PairingConfig,
-    options: DrawOptions,
-    rng: &mut (impl Rng + ?Sized),
-) -> Result<Vec<ProposedMatch>, Error> {
-    let eligible = eligible_photos(request);
-    let history = HistoryIndex::new(&eligible, request.history);
-    let mut n_allowed_pairs = 0;
-    let mut pairable = vec![false; eligible.len()];
-    let n_pairs = eligible.len() * eligible.len().saturating_sub(1) / 2;
-    let mut unseen = Vec::with_capacity(n_pairs.saturating_sub(request.history.proposed.len()));
-    let mut seen = Vec::with_capacity(n_pairs.min(request.history.proposed.len()));
-    for first_idx in 0..eligible.len() {
-        for second_idx in first_idx + 1..eligible.len() {
-            let (first, second) = (eligible[first_idx], eligible[second_idx]);
-            if !pair_is_allowed(first, second, request.must_include) {
-                continue;
-            }
-            n_allowed_pairs += 1;
-            pairable[first_idx] = true;
-            pairable[second_idx] = true;
-            let pair = ScoredPair {
-                first_idx: first_idx as u32,
-                second_idx: second_idx as u32,
-                is_cold: first.n_games < config.cold_start_games
-                    || second.n_games < config.cold_start_games,
-                rate: 1.0,
-                time: 0.0,
-            };
-            match history.status(first_idx, second_idx) {
-                PairStatus::Judged => {}
-                PairStatus::Seen => seen.push(pair),
-                PairStatus::Unseen => unseen.push(pair),
-            }
-        }
-    }
-    let n_pairable = pairable.iter().filter(|is_pairable| **is_pairable).count();
-    if n_pairable < 2 {
-        return Err(Error::NotEnoughPhotos {
-            eligible: n_pairable,
-        });
-    }
-    if unseen.is_empty() && seen.is_empty() {
-        return Err(Error::NoUniqueMatches { n_allowed_pairs });
-    }
-    let mut picker = Picker {
-        eligible: &eligible,
-        used_photos: vec![false; eligible.len()],
-        taken: HashSet::new(),
-        chosen: Vec::with_capacity(config.max_matches),
-        max_matches: config.max_matches,
-    };
-    let rates = Rates::new(&eligible, config);
-    for (mut tier, seen_before) in [(unseen, false), (seen, true)] {
-        if picker.is_full() {
-            break;
-        }
-        rates.assign(&mut tier);
-        if options.race_when_it_fills && picker.fills_without_reuse(&tier) {
-            picker.race_from(&tier, seen_before, rng);
-        } else {
-            for pair in &mut tier {
-                pair.time = race::exponential(rng) / pair.rate;
-            }
-            picker.pick_from(&mut tier, seen_before, rng);
-        }
-    }
-    Ok(picker.chosen)
 }
 
 /// Whether the judge was shown or has judged a pair.
@@ -247,7 +368,7 @@ enum PairStatus {
     Judged,
 }
 
-/// The judge's history over the eligible photos, as a matrix of pair indices, built from
+/// The judge's history over the pool's photos, as a matrix of pair indices, built from
 /// whichever is smaller: the history, or the pool's pairs.
 struct HistoryIndex {
     n_photos: usize,
@@ -255,8 +376,9 @@ struct HistoryIndex {
 }
 
 impl HistoryIndex {
-    fn new(eligible: &[&PairingCandidate], history: &JudgeHistory) -> Self {
-        let n_photos = eligible.len();
+    fn new(pool: &PairingPool, history: &JudgeHistory) -> Self {
+        let candidates = &pool.candidates;
+        let n_photos = candidates.len();
         let mut statuses = vec![PairStatus::Unseen; n_photos * n_photos];
         let mut mark = |first_idx: usize, second_idx: usize, status: PairStatus| {
             let cell =
@@ -267,30 +389,27 @@ impl HistoryIndex {
         };
         let n_pairs = n_photos * n_photos.saturating_sub(1) / 2;
         if history.proposed.len() + history.judged.len() <= n_pairs {
-            let index_of: HashMap<PhotoId, usize> = eligible
-                .iter()
-                .enumerate()
-                .map(|(idx, candidate)| (candidate.photo_id, idx))
-                .collect();
             for (matches, status) in [
                 (&history.proposed, PairStatus::Seen),
                 (&history.judged, PairStatus::Judged),
             ] {
                 for match_id in matches {
                     if let (Some(&low), Some(&high)) = (
-                        index_of.get(&match_id.low()),
-                        index_of.get(&match_id.high()),
+                        pool.index_of.get(&match_id.low()),
+                        pool.index_of.get(&match_id.high()),
                     ) {
-                        mark(low, high, status);
+                        mark(low as usize, high as usize, status);
                     }
                 }
             }
         } else {
             for first_idx in 0..n_photos {
                 for second_idx in first_idx + 1..n_photos {
-                    let match_id =
-                        MatchId::new(eligible[first_idx].photo_id, eligible[second_idx].photo_id)
-                            .expect("eligible photos are distinct");
+                    let match_id = MatchId::new(
+                        candidates[first_idx].photo_id,
+                        candidates[second_idx].photo_id,
+                    )
+                    .expect("the pool's photos are distinct");
                     if history.judged.contains(&match_id) {
                         mark(first_idx, second_idx, PairStatus::Judged);
                     } else if history.proposed.contains(&match_id) {
@@ -307,27 +426,6 @@ impl HistoryIndex {
     }
 }
 
-/// The candidates that may appear at all: not the judge's, each photo once.
-fn eligible_photos<'a>(request: &PairingRequest<'a>) -> Vec<&'a PairingCandidate> {
-    let mut seen_ids = HashSet::with_capacity(request.candidates.len());
-    request
-        .candidates
-        .iter()
-        .filter(|candidate| candidate.owner != request.judge)
-        .filter(|candidate| seen_ids.insert(candidate.photo_id))
-        .collect()
-}
-
-fn pair_is_allowed(
-    first: &PairingCandidate,
-    second: &PairingCandidate,
-    must_include: Option<PhotoId>,
-) -> bool {
-    let includes_required = must_include
-        .is_none_or(|photo_id| first.photo_id == photo_id || second.photo_id == photo_id);
-    first.owner != second.owner && first.media_type == second.media_type && includes_required
-}
-
 /// An allowed, unjudged pair, its rate in its tier's race and (when the whole tier is
 /// ordered) its arrival time.
 #[derive(Debug, Clone, Copy)]
@@ -335,8 +433,8 @@ struct ScoredPair {
     first_idx: u32,
     second_idx: u32,
     is_cold: bool,
-    /// How fast it arrives (relative to the other pairs of its tier): 1 for `random`,
-    /// the informative weight raised to the focus, relative to the tier's largest.
+    /// How fast it arrives (relative to the other pairs of its pool): 1 for `random`,
+    /// the informative weight raised to the focus, relative to the pool's largest.
     rate: f64,
     /// Its arrival: an exponential variate of rate `rate` (smaller is proposed first).
     time: f64,
@@ -354,12 +452,12 @@ impl ScoredPair {
     }
 }
 
-/// Smallest and largest rate a pair may have relative to its tier's largest: a pair whose
-/// weight raised to the focus is below 1e-300 of the largest counts as 1e-300 of it.
+/// Smallest and largest rate a pair may have relative to its pool's largest: a pair whose
+/// weight raised to the focus is below 1e-300 of the pool's largest counts as 1e-300 of it.
 const MIN_RATE: f64 = 1e-300;
 const MAX_RATE: f64 = 1e300;
 
-/// What the strategy needs per eligible photo to weigh a pair: for `informative`, the
+/// What the strategy needs per candidate to weigh a pair: for `informative`, the
 /// ratings on the Glicko-2 scale and each photo's chance of belonging in the top.
 struct Rates {
     strategy: PairingStrategy,
@@ -371,20 +469,20 @@ struct Rates {
 }
 
 impl Rates {
-    fn new(eligible: &[&PairingCandidate], config: &PairingConfig) -> Self {
+    fn new(candidates: &[PairingCandidate], config: &PairingConfig) -> Self {
         let informative = config.strategy == PairingStrategy::Informative;
-        let scale = |candidate: &&PairingCandidate| candidate.rating.to_glicko2();
+        let scale = |candidate: &PairingCandidate| candidate.rating.to_glicko2();
         Self {
             strategy: config.strategy,
             focus: config.informative_focus,
             floor: config.informative_floor.clamp(0.0, 1.0),
             mu: if informative {
-                eligible.iter().map(|c| scale(c).mu).collect()
+                candidates.iter().map(|c| scale(c).mu).collect()
             } else {
                 Vec::new()
             },
             phi_squared: if informative {
-                eligible
+                candidates
                     .iter()
                     .map(|c| scale(c).phi * scale(c).phi)
                     .collect()
@@ -392,7 +490,7 @@ impl Rates {
                 Vec::new()
             },
             relevance: if informative {
-                top_relevance(eligible, config.informative_top_k)
+                top_relevance(candidates, config.informative_top_k)
             } else {
                 Vec::new()
             },
@@ -473,17 +571,17 @@ pub fn misorder_probability(a: Rating, b: Rating) -> f64 {
     1.0 / (1.0 + (LOGISTIC_PROBIT_SCALE * z).exp())
 }
 
-/// For each eligible photo, how plausibly it belongs in the top `top_k`: the probability,
+/// For each candidate, how plausibly it belongs in the top `top_k`: the probability,
 /// with its rating normal with its RD, that it is above the current k-th best rating
 /// (logistic approximation of Phi). All 1 when `top_k` is 0.
-fn top_relevance(eligible: &[&PairingCandidate], top_k: usize) -> Vec<f64> {
-    if top_k == 0 || eligible.is_empty() {
-        return vec![1.0; eligible.len()];
+fn top_relevance(candidates: &[PairingCandidate], top_k: usize) -> Vec<f64> {
+    if top_k == 0 || candidates.is_empty() {
+        return vec![1.0; candidates.len()];
     }
-    let mut ratings: Vec<f64> = eligible.iter().map(|c| c.rating.rating()).collect();
+    let mut ratings: Vec<f64> = candidates.iter().map(|c| c.rating.rating()).collect();
     ratings.sort_unstable_by(|a, b| b.total_cmp(a));
     let threshold = ratings[top_k.min(ratings.len()) - 1];
-    eligible
+    candidates
         .iter()
         .map(|candidate| {
             let z = (candidate.rating.rating() - threshold) / candidate.rating.deviation();
@@ -501,15 +599,15 @@ const HEAD_PAIRS_PER_MATCH: usize = 8;
 const RACE_PAIRS_PER_MATCH: usize = 4;
 
 /// Fills a response from tiers, spreading photos across matches.
-struct Picker<'a, 'b> {
-    eligible: &'b [&'a PairingCandidate],
+struct Picker<'a> {
+    candidates: &'a [PairingCandidate],
     used_photos: Vec<bool>,
     taken: HashSet<(u32, u32)>,
     chosen: Vec<ProposedMatch>,
     max_matches: usize,
 }
 
-impl Picker<'_, '_> {
+impl Picker<'_> {
     fn is_full(&self) -> bool {
         self.chosen.len() >= self.max_matches
     }
@@ -523,10 +621,10 @@ impl Picker<'_, '_> {
     /// pairs of free photos, and a maximal matching of a graph with `m` edges and largest
     /// degree `d` has at least `m / (2 d - 1)` edges (every pair shares a photo with one of
     /// its pairs, and a pair shares a photo with at most `2 d - 1` pairs, itself included).
-    fn fills_without_reuse(&self, tier: &[ScoredPair]) -> bool {
-        let mut degrees = vec![0_u64; self.eligible.len()];
+    fn fills_without_reuse<'p>(&self, tier: impl Iterator<Item = &'p ScoredPair>) -> bool {
+        let mut degrees = vec![0_u64; self.candidates.len()];
         let mut n_free_pairs = 0_u64;
-        for pair in tier.iter().filter(|pair| self.photos_free(pair)) {
+        for pair in tier.filter(|pair| self.photos_free(pair)) {
             n_free_pairs += 1;
             degrees[pair.first_idx as usize] += 1;
             degrees[pair.second_idx as usize] += 1;
@@ -543,25 +641,31 @@ impl Picker<'_, '_> {
     /// pairs whose photos are both free (new photos' pairs first); an exponential race is
     /// memoryless, so each round races just the pairs still free and takes its first few
     /// arrivals in order, skipping those that meet a photo taken meanwhile.
-    fn race_from(&mut self, tier: &[ScoredPair], seen_before: bool, rng: &mut (impl Rng + ?Sized)) {
+    fn race_from(
+        &mut self,
+        pairs: &[ScoredPair],
+        tier: &[u32],
+        seen_before: bool,
+        rng: &mut (impl Rng + ?Sized),
+    ) {
         for cold in [true, false] {
             while !self.is_full() {
                 let n_missing = self.max_matches - self.chosen.len();
                 let free = tier
                     .iter()
-                    .enumerate()
+                    .map(|&pair_idx| (pair_idx as usize, &pairs[pair_idx as usize]))
                     .filter(|(_, pair)| pair.is_cold == cold && self.photos_free(pair))
-                    .map(|(idx, pair)| (idx, pair.rate));
+                    .map(|(pair_idx, pair)| (pair_idx, pair.rate));
                 let arrivals = race::earliest_arrivals(free, RACE_PAIRS_PER_MATCH * n_missing, rng);
                 if arrivals.is_empty() {
                     break;
                 }
-                for idx in arrivals {
+                for pair_idx in arrivals {
                     if self.is_full() {
                         break;
                     }
-                    if self.photos_free(&tier[idx]) {
-                        self.take(&tier[idx], seen_before, rng);
+                    if self.photos_free(&pairs[pair_idx]) {
+                        self.take(&pairs[pair_idx], seen_before, rng);
                     }
                 }
             }
@@ -636,8 +740,8 @@ impl Picker<'_, '_> {
         self.used_photos[first_idx] = true;
         self.used_photos[second_idx] = true;
         let (first, second) = (
-            self.eligible[first_idx].photo_id,
-            self.eligible[second_idx].photo_id,
+            self.candidates[first_idx].photo_id,
+            self.candidates[second_idx].photo_id,
         );
         let (left, right) = if rng.random_bool(0.5) {
             (first, second)
@@ -645,7 +749,7 @@ impl Picker<'_, '_> {
             (second, first)
         };
         self.chosen.push(ProposedMatch {
-            match_id: MatchId::new(first, second).expect("eligible photos are distinct"),
+            match_id: MatchId::new(first, second).expect("the pool's photos are distinct"),
             left,
             right,
             seen_before,

@@ -363,6 +363,54 @@ fn must_include_restricts_to_pairs_with_that_photo() {
 }
 
 #[test]
+fn one_prepared_pool_serves_each_judge_by_their_own_rules() {
+    // Judges 1 and 2 each own a photo of the pool; their histories differ. Drawing from one
+    // shared pool gives each exactly what a pool prepared for that request alone gives.
+    let mut candidates = photos(&[1, 2, 3, 4, 5, 6, 7, 8]);
+    for (idx, candidate) in candidates.iter_mut().enumerate() {
+        candidate.rating = Rating::new(1400.0 + 25.0 * idx as f64, 80.0, 0.06).unwrap();
+    }
+    let (judge_one, judge_two) = (UserId::from_u128(1), UserId::from_u128(2));
+    let mut history_two = JudgeHistory::default();
+    history_two.proposed.insert(match_id(3, 4));
+    history_two.judged.insert(match_id(3, 4));
+    let judges = [
+        (judge_one, JudgeHistory::default()),
+        (judge_two, history_two),
+    ];
+    for strategy in STRATEGIES {
+        let config = PairingConfig {
+            max_matches: 3,
+            ..config(strategy)
+        };
+        let shared = PairingPool::new(&candidates, &config);
+        for seed in 0..50 {
+            for (judge, history) in &judges {
+                let from_shared = shared
+                    .propose(*judge, history, None, 3, &mut SmallRng::seed_from_u64(seed))
+                    .unwrap();
+                let request = PairingRequest {
+                    judge: *judge,
+                    candidates: &candidates,
+                    history,
+                    must_include: None,
+                };
+                let alone =
+                    propose_matches(&request, &config, &mut SmallRng::seed_from_u64(seed)).unwrap();
+                assert_eq!(from_shared, alone, "{strategy:?}, seed {seed}");
+                let own = PhotoId::from_u128(judge.as_u128());
+                assert!(from_shared.iter().all(|m| !m.match_id.contains(own)));
+                assert!(
+                    from_shared
+                        .iter()
+                        .all(|m| !history.judged.contains(&m.match_id))
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn strategy_names_parse() {
     assert_eq!(
         "random".parse::<PairingStrategy>().unwrap(),
@@ -383,18 +431,20 @@ fn draw_frequencies(
     race_when_it_fills: bool,
     n_runs: u64,
 ) -> (HashMap<MatchId, f64>, HashMap<PhotoId, f64>) {
-    let request = PairingRequest {
+    let pool = PairingPool::new(candidates, config);
+    let history = JudgeHistory::default();
+    let request = PoolRequest {
         judge: JUDGE,
-        candidates,
-        history: &JudgeHistory::default(),
+        history: &history,
         must_include: None,
+        max_matches: config.max_matches,
     };
     let mut first = HashMap::new();
     let mut shown = HashMap::new();
     for seed in 0..n_runs {
         let options = DrawOptions { race_when_it_fills };
         let mut rng = SmallRng::seed_from_u64(seed);
-        let matches = super::propose(&request, config, options, &mut rng).unwrap();
+        let matches = pool.propose_drawing(&request, options, &mut rng).unwrap();
         assert_eq!(matches.len(), config.max_matches);
         *first.entry(matches[0].match_id).or_insert(0.0) += 1.0 / n_runs as f64;
         for photo_id in matches.iter().flat_map(|m| [m.left, m.right]) {
@@ -437,10 +487,9 @@ fn racing_the_free_pairs_draws_like_ordering_the_whole_tier() {
         candidate.rating = Rating::new(rating, deviation, 0.06).unwrap();
         candidate.n_games = if idx % 7 == 0 { 2 } else { 50 };
     }
-    let eligible: Vec<&PairingCandidate> = candidates.iter().collect();
     let picker = Picker {
-        eligible: &eligible,
-        used_photos: vec![false; eligible.len()],
+        candidates: &candidates,
+        used_photos: vec![false; candidates.len()],
         taken: HashSet::new(),
         chosen: Vec::new(),
         max_matches: 3,
@@ -456,7 +505,7 @@ fn racing_the_free_pairs_draws_like_ordering_the_whole_tier() {
             })
         })
         .collect();
-    assert!(picker.fills_without_reuse(&tier));
+    assert!(picker.fills_without_reuse(tier.iter()));
     let n_runs = 6_000;
     for strategy in STRATEGIES {
         let config = PairingConfig {
@@ -484,7 +533,6 @@ fn a_pass_without_reuse_is_trusted_to_fill_only_when_it_must() {
     // Every pair of one photo with seven others: any pass takes one of them, so two
     // matches need the whole tier ordered (the reuse pass), while one does not.
     let candidates = photos(&(1..=8).collect::<Vec<u128>>());
-    let eligible: Vec<&PairingCandidate> = candidates.iter().collect();
     let star: Vec<ScoredPair> = (1..8_u32)
         .map(|second_idx| ScoredPair {
             first_idx: 0,
@@ -495,17 +543,17 @@ fn a_pass_without_reuse_is_trusted_to_fill_only_when_it_must() {
         })
         .collect();
     let picker = |max_matches| Picker {
-        eligible: &eligible,
-        used_photos: vec![false; eligible.len()],
+        candidates: &candidates,
+        used_photos: vec![false; candidates.len()],
         taken: HashSet::new(),
         chosen: Vec::new(),
         max_matches,
     };
-    assert!(picker(1).fills_without_reuse(&star));
-    assert!(!picker(2).fills_without_reuse(&star));
-    assert!(!picker(1).fills_without_reuse(&[]));
+    assert!(picker(1).fills_without_reuse(star.iter()));
+    assert!(!picker(2).fills_without_reuse(star.iter()));
+    assert!(!picker(1).fills_without_reuse([].iter()));
     // With the photo taken already, no pair of the tier is free.
     let mut used = picker(2);
     used.used_photos[0] = true;
-    assert!(!used.fills_without_reuse(&star));
+    assert!(!used.fills_without_reuse(star.iter()));
 }

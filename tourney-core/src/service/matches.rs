@@ -1,7 +1,6 @@
 //! Matches and votes: pairs proposed to a judge from their pool (and remembered), and a
 //! vote on one of them recorded exactly once and sent to the scoring stream.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ocean::records::{Item, Query, SortRange};
@@ -12,9 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::cadence::{CadenceRequest, ServedResponse};
 use crate::error::Error;
 use crate::ids::{MatchId, PhotoId, UserId};
-use crate::pairing::{
-    JudgeHistory, PairingCandidate, PairingConfig, PairingRequest, propose_matches,
-};
+use crate::pairing::{JudgeHistory, PairingCandidate, PairingPool};
 use crate::prediction::predict_match;
 use crate::service::held_votes;
 use crate::service::photos::{PhotoRecord, PhotoView};
@@ -148,10 +145,11 @@ impl Game {
             )
             .await?;
         let mut writes = Vec::new();
+        let mut scope_pool = None;
         let tournament = match plan.tournament {
             Some(kind) => {
-                let scope_pool = self
-                    .scope_pool(
+                let drawn_from = scope_pool.insert(
+                    self.scope_pool(
                         kind,
                         &category,
                         &place,
@@ -159,8 +157,9 @@ impl Game {
                         options.include_test_photos,
                         now,
                     )
-                    .await?;
-                self.seed_tournament(judge, kind, &scope_pool, now, rng, &mut writes)?
+                    .await?,
+                );
+                self.seed_tournament(judge, kind, drawn_from, now, rng, &mut writes)?
             }
             None => None,
         };
@@ -224,13 +223,15 @@ impl Game {
             matches: views,
             tournament,
         };
-        let tournament_photos = proposal.tournament.iter_mut().flat_map(|t| &mut t.photos);
         let match_photos = proposal
             .matches
             .iter_mut()
             .flat_map(|m| [&mut m.photo_a, &mut m.photo_b]);
-        self.add_photo_details(match_photos.chain(tournament_photos))
-            .await?;
+        self.add_pool_photo_details(&pool, match_photos).await?;
+        if let (Some(tournament), Some(drawn_from)) = (&mut proposal.tournament, &scope_pool) {
+            self.add_pool_photo_details(drawn_from, &mut tournament.photos)
+                .await?;
+        }
         Ok(proposal)
     }
 
@@ -279,7 +280,7 @@ impl Game {
     pub(crate) async fn pick_matches(
         &self,
         judge: UserId,
-        pool: &BTreeMap<PhotoId, PhotoRecord>,
+        pool: &Pool,
         n_matches: u32,
         must_include: Option<PhotoId>,
         now: Timestamp,
@@ -299,23 +300,26 @@ impl Game {
     async fn pick_matches_at(
         &self,
         judge_at: JudgeAt,
-        pool: &BTreeMap<PhotoId, PhotoRecord>,
+        pool: &Pool,
         n_matches: u32,
         must_include: Option<PhotoId>,
         now: Timestamp,
         rng: &mut (impl Rng + ?Sized),
     ) -> Result<(Vec<ocean::records::Write>, Vec<MatchView>), ServiceError> {
         let judge = judge_at.id;
-        let mut candidates = Vec::with_capacity(pool.len());
-        for (photo_id, record) in pool {
-            candidates.push(PairingCandidate {
-                photo_id: *photo_id,
-                owner: UserId::parse(&record.owner)?,
-                media_type: record.media_type(),
-                rating: record.aged_rating(now, &self.config.rating)?,
-                n_games: record.wins + record.losses,
-            });
-        }
+        let pairing = pool.pairing(|photos| {
+            let mut candidates = Vec::with_capacity(photos.len());
+            for (photo_id, record) in photos {
+                candidates.push(PairingCandidate {
+                    photo_id: *photo_id,
+                    owner: UserId::parse(&record.owner)?,
+                    media_type: record.media_type(),
+                    rating: record.aged_rating(now, &self.config.rating)?,
+                    n_games: record.wins + record.losses,
+                });
+            }
+            Ok::<_, ServiceError>(PairingPool::new(&candidates, &self.config.pairing))
+        })?;
         let shown = self.judge_history(judge_at, now).await?;
         let mut history = JudgeHistory::default();
         history.proposed.reserve(shown.len());
@@ -325,17 +329,9 @@ impl Game {
                 history.judged.insert(match_id);
             }
         }
-        let request = PairingRequest {
-            judge,
-            candidates: &candidates,
-            history: &history,
-            must_include,
-        };
-        let config = PairingConfig {
-            max_matches: n_matches as usize,
-            ..self.config.pairing
-        };
-        let proposed = propose_matches(&request, &config, rng).map_err(pool_error)?;
+        let proposed = pairing
+            .propose(judge, &history, must_include, n_matches as usize, rng)
+            .map_err(pool_error)?;
         let mut writes = Vec::with_capacity(proposed.len());
         let mut views = Vec::with_capacity(proposed.len());
         for proposal in &proposed {

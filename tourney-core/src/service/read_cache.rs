@@ -21,8 +21,8 @@ mod credentials;
 mod histories;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -30,9 +30,11 @@ use ocean::records::{Condition, Index, Item, Key, Page, Query, Write};
 use ocean::{Records, Result};
 
 use super::boards::{BoardView, SharedBoardPage};
+use super::photo_details::PhotoDetails;
 use super::photos::PhotoRecord;
 use crate::ids::{MatchId, PhotoId, UserId};
 use crate::leaderboard::{BoardEntry, Window};
+use crate::pairing::PairingPool;
 use crate::time::Timestamp;
 
 pub(crate) use credentials::{Credentials, Standing, TokenHash};
@@ -128,8 +130,90 @@ pub(crate) struct PoolKey {
     pub(crate) include_test_photos: bool,
 }
 
-/// A pool's competing photos by id.
-pub(crate) type Pool = BTreeMap<PhotoId, PhotoRecord>;
+/// A pool's competing photos by id (it reads as the map), and what is made from them on
+/// first use: the pairing over them, and their comment counts and owners' names. A kept
+/// pool is shared by every request for games over it until it is read again, and so are
+/// these, as of the first request that used them (at most `fresh_for` old, like the photos
+/// themselves, and like a board page's details).
+#[derive(Debug, Default)]
+pub(crate) struct Pool {
+    photos: BTreeMap<PhotoId, PhotoRecord>,
+    pairing: OnceLock<PairingPool>,
+    details: OnceLock<PhotoDetails>,
+    /// A request is reading `details`.
+    details_claimed: AtomicBool,
+}
+
+impl Pool {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// The photos, by id.
+    pub(crate) fn into_photos(self) -> BTreeMap<PhotoId, PhotoRecord> {
+        self.photos
+    }
+
+    /// The pairing over the pool's photos, made by `prepare` the first time.
+    pub(crate) fn pairing<E>(
+        &self,
+        prepare: impl FnOnce(&BTreeMap<PhotoId, PhotoRecord>) -> Result<PairingPool, E>,
+    ) -> Result<&PairingPool, E> {
+        if let Some(pairing) = self.pairing.get() {
+            return Ok(pairing);
+        }
+        let pairing = prepare(&self.photos)?;
+        Ok(self.pairing.get_or_init(|| pairing))
+    }
+
+    /// The photos' details, once read.
+    pub(crate) fn details(&self) -> Option<&PhotoDetails> {
+        self.details.get()
+    }
+
+    /// Whether the caller is the one to read the details (true once, until released).
+    pub(crate) fn claim_details(&self) -> bool {
+        !self.details_claimed.swap(true, Ordering::AcqRel)
+    }
+
+    /// Gives up a claim whose read failed: the next request tries again.
+    pub(crate) fn release_details_claim(&self) {
+        self.details_claimed.store(false, Ordering::Release);
+    }
+
+    /// Keeps the details read under a claim.
+    pub(crate) fn keep_details(&self, details: PhotoDetails) -> &PhotoDetails {
+        self.details.get_or_init(|| details)
+    }
+}
+
+impl Clone for Pool {
+    /// The same photos; the pairing and details are made again when used.
+    fn clone(&self) -> Self {
+        Self {
+            photos: self.photos.clone(),
+            ..Self::default()
+        }
+    }
+}
+
+impl std::ops::Deref for Pool {
+    type Target = BTreeMap<PhotoId, PhotoRecord>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.photos
+    }
+}
+
+impl std::ops::DerefMut for Pool {
+    /// The photos, to change: what was made from them, if anything, is dropped.
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.pairing = OnceLock::new();
+        self.details = OnceLock::new();
+        *self.details_claimed.get_mut() = false;
+        &mut self.photos
+    }
+}
 
 /// A pool as read at one instant, from the photo generation its read started at.
 #[derive(Debug)]
@@ -137,6 +221,9 @@ struct KeptPool {
     at: Timestamp,
     generation: u64,
     pool: Arc<Pool>,
+    /// When a request found it stale and went to read it again: until that request keeps
+    /// its read (or `fresh_for` passes), the others use this one.
+    refreshing_since: Option<Timestamp>,
 }
 
 /// The boards and pools of one [`Game`](super::Game) and the generation of its photo
@@ -202,13 +289,22 @@ impl ReadCache {
     }
 
     /// The pool kept for `key`, if no photo changed since it was read and it is fresh at
-    /// `now`.
+    /// `now`, or if it is not but another request is reading it again (for at most
+    /// `fresh_for`): one request re-reads a stale pool, not every request that finds it
+    /// stale at once. `None`: the caller reads it and keeps it.
     pub(crate) fn pool(&self, key: &PoolKey, now: Timestamp) -> Option<Arc<Pool>> {
         let generation = self.generation();
-        let pools = self.pools.lock().unwrap_or_else(|e| e.into_inner());
-        let kept = pools.get(key)?;
+        let mut pools = self.pools.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = pools.get_mut(key)?;
         let fresh = kept.generation == generation && age(kept.at, now) < self.fresh_for;
-        fresh.then(|| Arc::clone(&kept.pool))
+        let refreshing = kept
+            .refreshing_since
+            .is_some_and(|since| age(since, now) < self.fresh_for);
+        if fresh || refreshing {
+            return Some(Arc::clone(&kept.pool));
+        }
+        kept.refreshing_since = Some(now);
+        None
     }
 
     /// Keeps `pool`, read at `at` after [`ReadCache::generation`] returned `generation`,
@@ -236,6 +332,7 @@ impl ReadCache {
                     at,
                     generation,
                     pool: Arc::clone(&pool),
+                    refreshing_since: None,
                 },
             );
         }
@@ -597,6 +694,32 @@ mod tests {
         Timestamp::from_millis(millis)
     }
 
+    #[test]
+    fn a_pools_pairing_is_prepared_once_and_dropped_when_its_photos_change() {
+        let config = crate::pairing::PairingConfig::default();
+        let mut pool = Pool::new();
+        let mut prepared = 0;
+        for _ in 0..3 {
+            pool.pairing(|photos| {
+                prepared += 1;
+                assert!(photos.is_empty());
+                Ok::<_, ()>(PairingPool::new(&[], &config))
+            })
+            .unwrap();
+        }
+        assert_eq!(prepared, 1);
+        let copy = pool.clone();
+        pool.clear();
+        for kept in [&pool, &copy] {
+            kept.pairing(|_| {
+                prepared += 1;
+                Ok::<_, ()>(PairingPool::new(&[], &config))
+            })
+            .unwrap();
+        }
+        assert_eq!(prepared, 3, "a copy and a changed pool prepare their own");
+    }
+
     /// Builds through `cache` at `now` if it asks for a build; the snapshot's instant.
     fn serve(cache: &ReadCache, now: i64, ranked_at: Option<i64>) -> (i64, bool) {
         match cache.lookup(&key(), at(now), ranked_at.map(at)) {
@@ -708,14 +831,24 @@ mod tests {
         let generation = cache.generation();
         cache.keep_pool(key.clone(), generation, at(1_000), Pool::new());
         assert!(cache.pool(&key, at(1_999)).is_some());
+        // Grown old: the first request reads it again, the others meanwhile use this one,
+        // until the reader has had `fresh_for` to keep its read.
         assert!(cache.pool(&key, at(2_000)).is_none());
+        assert!(cache.pool(&key, at(2_100)).is_some());
+        assert!(cache.pool(&key, at(3_000)).is_none());
+        cache.keep_pool(key.clone(), generation, at(3_000), Pool::new());
+        assert!(cache.pool(&key, at(3_100)).is_some());
+        // A photo changed: likewise.
         cache.photos_changed();
-        assert!(cache.pool(&key, at(1_500)).is_none());
+        assert!(cache.pool(&key, at(3_200)).is_none());
+        assert!(cache.pool(&key, at(3_300)).is_some());
         // A read that started before the change is not kept over a newer one.
         let stale = generation;
-        cache.keep_pool(key.clone(), cache.generation(), at(1_500), Pool::new());
-        cache.keep_pool(key.clone(), stale, at(1_600), Pool::new());
-        assert!(cache.pool(&key, at(1_700)).is_some());
+        cache.keep_pool(key.clone(), cache.generation(), at(3_500), Pool::new());
+        cache.keep_pool(key.clone(), stale, at(3_600), Pool::new());
+        assert!(cache.pool(&key, at(3_700)).is_some());
+        cache.photos_changed();
+        assert!(cache.pool(&key, at(3_700)).is_none());
     }
 
     #[test]

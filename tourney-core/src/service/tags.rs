@@ -5,8 +5,6 @@
 //! (a setting per category) are listed with their best photos; each tag's uses feed
 //! trending (`trending_tags.rs`).
 
-use std::collections::BTreeMap;
-
 use ocean::records::{Item, Key, Query, Write};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -17,6 +15,7 @@ use crate::names::{Category, Tag};
 use crate::service::boards::BoardView;
 use crate::service::matches::MatchView;
 use crate::service::photos::{PhotoRecord, PhotoView};
+use crate::service::read_cache::Pool;
 use crate::service::sharded::MergedScan;
 use crate::service::store;
 use crate::service::{Game, ServiceError};
@@ -193,11 +192,7 @@ impl Game {
     }
 
     /// The competing photos carrying `tag` in `category`.
-    async fn tag_pool(
-        &self,
-        category: &str,
-        tag: &Tag,
-    ) -> Result<BTreeMap<PhotoId, PhotoRecord>, ServiceError> {
+    async fn tag_pool(&self, category: &str, tag: &Tag) -> Result<Pool, ServiceError> {
         let mut query = Query::partition(tag_partition(category, tag), MEMBER_PAGE);
         let mut keys = Vec::new();
         loop {
@@ -211,7 +206,7 @@ impl Game {
                 None => break,
             }
         }
-        let mut pool = BTreeMap::new();
+        let mut pool = Pool::new();
         for chunk in keys.chunks(MEMBER_PAGE as usize) {
             for item in self
                 .ports
@@ -246,7 +241,7 @@ impl Game {
         let tag = Tag::parse(tag)?;
         let (now, cursor) = crate::service::boards::read_cursor(cursor.as_deref(), now)?;
         let pool = self.tag_pool(category.as_str(), &tag).await?;
-        let records: Vec<PhotoRecord> = pool.into_values().collect();
+        let records: Vec<PhotoRecord> = pool.into_photos().into_values().collect();
         self.board_page(&records, Window::AllTime, count, cursor.as_ref(), now)
             .await
     }
@@ -343,7 +338,7 @@ impl Game {
         now: Timestamp,
     ) -> Result<Option<TagHit>, ServiceError> {
         let pool = self.tag_pool(category, tag).await?;
-        let records: Vec<PhotoRecord> = pool.into_values().collect();
+        let records: Vec<PhotoRecord> = pool.into_photos().into_values().collect();
         let best = self
             .board_page(&records, Window::AllTime, PageSize::new(1)?, None, now)
             .await?;
