@@ -100,7 +100,7 @@ pub use leaderboard::{
 pub use names::{Category, CategoryList, CommentText, Tag, UserName};
 pub use pairing::{
     JudgeHistory, PairingCandidate, PairingConfig, PairingPool, PairingRequest, PairingStrategy,
-    ProposedMatch, misorder_probability, propose_matches,
+    ProposedMatch, ShownPairs, misorder_probability, propose_matches,
 };
 pub use period::{PhotoRating, RatedPhoto, RatingPeriod, RatingSettings, Side, Vote};
 pub use pool::{MediaType, PlaceArea, Pool, Scope};

@@ -104,6 +104,41 @@ pub struct JudgeHistory {
     pub judged: HashSet<MatchId>,
 }
 
+/// What a judge has been shown, as pairing reads it: a [`JudgeHistory`], or a caller's
+/// own record of the matches it showed (so it need not build one for each request).
+pub trait ShownPairs {
+    /// How many entries [`ShownPairs::each_shown`] visits.
+    fn n_shown(&self) -> usize;
+    /// Visits every shown pair with whether the judge judged it; a pair visited more than
+    /// once counts as judged if any visit says so.
+    fn each_shown(&self, visit: &mut dyn FnMut(MatchId, bool));
+    /// Whether `match_id` was shown (`Some`), and judged (`Some(true)`).
+    fn shown(&self, match_id: MatchId) -> Option<bool>;
+}
+
+impl ShownPairs for JudgeHistory {
+    fn n_shown(&self) -> usize {
+        self.proposed.len() + self.judged.len()
+    }
+
+    fn each_shown(&self, visit: &mut dyn FnMut(MatchId, bool)) {
+        for match_id in &self.proposed {
+            visit(*match_id, false);
+        }
+        for match_id in &self.judged {
+            visit(*match_id, true);
+        }
+    }
+
+    fn shown(&self, match_id: MatchId) -> Option<bool> {
+        if self.judged.contains(&match_id) {
+            Some(true)
+        } else {
+            self.proposed.contains(&match_id).then_some(false)
+        }
+    }
+}
+
 /// One request for matches.
 #[derive(Debug, Clone, Copy)]
 pub struct PairingRequest<'a> {
@@ -202,6 +237,8 @@ pub struct PairingPool {
     /// Every pair of candidates of different owners and one media type, in pool order,
     /// with its rate (relative to the pool's largest).
     pairs: Vec<ScoredPair>,
+    /// The most pairs any one photo is in.
+    max_degree: u64,
 }
 
 impl PairingPool {
@@ -237,11 +274,23 @@ impl PairingPool {
             }
         }
         Rates::new(&kept, config).assign(&mut pairs);
+        let mut degrees = vec![0_u64; n_photos];
+        for pair in &pairs {
+            degrees[pair.first_idx as usize] += 1;
+            degrees[pair.second_idx as usize] += 1;
+        }
         Self {
             candidates: kept,
             index_of,
             pairs,
+            max_degree: degrees.into_iter().max().unwrap_or(0),
         }
+    }
+
+    /// The candidates, each photo once, in the order given.
+    #[must_use]
+    pub fn candidates(&self) -> &[PairingCandidate] {
+        &self.candidates
     }
 
     /// Up to `max_matches` matches for `judge`, who has seen and judged `history`; only
@@ -249,7 +298,7 @@ impl PairingPool {
     pub fn propose(
         &self,
         judge: UserId,
-        history: &JudgeHistory,
+        history: &(impl ShownPairs + ?Sized),
         must_include: Option<PhotoId>,
         max_matches: usize,
         rng: &mut (impl Rng + ?Sized),
@@ -271,7 +320,7 @@ impl PairingPool {
 
     fn propose_drawing(
         &self,
-        request: &PoolRequest<'_>,
+        request: &PoolRequest<'_, impl ShownPairs + ?Sized>,
         options: DrawOptions,
         rng: &mut (impl Rng + ?Sized),
     ) -> Result<Vec<ProposedMatch>, Error> {
@@ -289,8 +338,9 @@ impl PairingPool {
         let history = HistoryIndex::new(self, request.history);
         let mut n_allowed_pairs = 0;
         let mut pairable = vec![false; candidates.len()];
-        let mut unseen = Vec::with_capacity(self.pairs.len());
-        let mut seen = Vec::new();
+        // Each tier by coldness, new photos' pairs first: [unseen, seen] x [cold, warm].
+        let mut tiers: [[Vec<u32>; 2]; 2] = Default::default();
+        tiers[0][1].reserve(self.pairs.len());
         for (pair_idx, pair) in self.pairs.iter().enumerate() {
             let (first_idx, second_idx) = (pair.first_idx as usize, pair.second_idx as usize);
             if owned[first_idx] || owned[second_idx] || !includes_required(pair) {
@@ -299,11 +349,12 @@ impl PairingPool {
             n_allowed_pairs += 1;
             pairable[first_idx] = true;
             pairable[second_idx] = true;
-            match history.status(first_idx, second_idx) {
-                PairStatus::Judged => {}
-                PairStatus::Seen => seen.push(pair_idx as u32),
-                PairStatus::Unseen => unseen.push(pair_idx as u32),
-            }
+            let tier = match history.status(first_idx, second_idx) {
+                PairStatus::Judged => continue,
+                PairStatus::Seen => &mut tiers[1],
+                PairStatus::Unseen => &mut tiers[0],
+            };
+            tier[usize::from(!pair.is_cold)].push(pair_idx as u32);
         }
         let n_pairable = pairable.iter().filter(|is_pairable| **is_pairable).count();
         if n_pairable < 2 {
@@ -311,7 +362,7 @@ impl PairingPool {
                 eligible: n_pairable,
             });
         }
-        if unseen.is_empty() && seen.is_empty() {
+        if tiers.iter().flatten().all(Vec::is_empty) {
             return Err(Error::NoUniqueMatches { n_allowed_pairs });
         }
         let mut picker = Picker {
@@ -321,13 +372,22 @@ impl PairingPool {
             chosen: Vec::with_capacity(request.max_matches),
             max_matches: request.max_matches,
         };
-        for (tier, seen_before) in [(unseen, false), (seen, true)] {
+        for (tier, seen_before) in tiers.iter().zip([false, true]) {
             if picker.is_full() {
                 break;
             }
-            let tier_pairs = tier.iter().map(|&pair_idx| &self.pairs[pair_idx as usize]);
-            if options.race_when_it_fills && picker.fills_without_reuse(tier_pairs.clone()) {
-                picker.race_from(&self.pairs, &tier, seen_before, rng);
+            let tier_pairs = tier
+                .iter()
+                .flatten()
+                .map(|&pair_idx| &self.pairs[pair_idx as usize]);
+            // Before any pick every pair of the tier is free, and no photo is in more than
+            // the pool's most pairs: enough to trust a pass without reuse, without counting.
+            let n_pairs = tier.iter().map(Vec::len).sum::<usize>() as u64;
+            let fills = (picker.chosen.is_empty()
+                && Picker::fill_is_sure(n_pairs, self.max_degree, picker.max_matches as u64))
+                || picker.fills_without_reuse(tier_pairs.clone());
+            if options.race_when_it_fills && fills {
+                picker.race_from(&self.pairs, tier, seen_before, rng);
             } else {
                 let mut ordered: Vec<ScoredPair> = tier_pairs
                     .map(|pair| ScoredPair {
@@ -344,9 +404,9 @@ impl PairingPool {
 
 /// What one judge's request asks of a [`PairingPool`].
 #[derive(Debug, Clone, Copy)]
-struct PoolRequest<'a> {
+struct PoolRequest<'a, H: ?Sized> {
     judge: UserId,
-    history: &'a JudgeHistory,
+    history: &'a H,
     must_include: Option<PhotoId>,
     max_matches: usize,
 }
@@ -376,32 +436,31 @@ struct HistoryIndex {
 }
 
 impl HistoryIndex {
-    fn new(pool: &PairingPool, history: &JudgeHistory) -> Self {
+    fn new(pool: &PairingPool, history: &(impl ShownPairs + ?Sized)) -> Self {
         let candidates = &pool.candidates;
         let n_photos = candidates.len();
         let mut statuses = vec![PairStatus::Unseen; n_photos * n_photos];
-        let mut mark = |first_idx: usize, second_idx: usize, status: PairStatus| {
+        let mut mark = |first_idx: usize, second_idx: usize, judged: bool| {
             let cell =
                 &mut statuses[first_idx.min(second_idx) * n_photos + first_idx.max(second_idx)];
             if *cell != PairStatus::Judged {
-                *cell = status;
+                *cell = if judged {
+                    PairStatus::Judged
+                } else {
+                    PairStatus::Seen
+                };
             }
         };
         let n_pairs = n_photos * n_photos.saturating_sub(1) / 2;
-        if history.proposed.len() + history.judged.len() <= n_pairs {
-            for (matches, status) in [
-                (&history.proposed, PairStatus::Seen),
-                (&history.judged, PairStatus::Judged),
-            ] {
-                for match_id in matches {
-                    if let (Some(&low), Some(&high)) = (
-                        pool.index_of.get(&match_id.low()),
-                        pool.index_of.get(&match_id.high()),
-                    ) {
-                        mark(low as usize, high as usize, status);
-                    }
+        if history.n_shown() <= n_pairs {
+            history.each_shown(&mut |match_id, judged| {
+                if let (Some(&low), Some(&high)) = (
+                    pool.index_of.get(&match_id.low()),
+                    pool.index_of.get(&match_id.high()),
+                ) {
+                    mark(low as usize, high as usize, judged);
                 }
-            }
+            });
         } else {
             for first_idx in 0..n_photos {
                 for second_idx in first_idx + 1..n_photos {
@@ -410,10 +469,8 @@ impl HistoryIndex {
                         candidates[second_idx].photo_id,
                     )
                     .expect("the pool's photos are distinct");
-                    if history.judged.contains(&match_id) {
-                        mark(first_idx, second_idx, PairStatus::Judged);
-                    } else if history.proposed.contains(&match_id) {
-                        mark(first_idx, second_idx, PairStatus::Seen);
+                    if let Some(judged) = history.shown(match_id) {
+                        mark(first_idx, second_idx, judged);
                     }
                 }
             }
@@ -631,30 +688,37 @@ impl Picker<'_> {
         }
         let largest_degree = degrees.into_iter().max().unwrap_or(0);
         let n_missing = (self.max_matches - self.chosen.len()) as u64;
-        // ceil(m / (2 d - 1)) >= n_missing
+        Self::fill_is_sure(n_free_pairs, largest_degree, n_missing)
+    }
+
+    /// Whether any maximal matching of `n_free_pairs` pairs, no photo in more than
+    /// `largest_degree` of them, has `n_missing` pairs: ceil(m / (2 d - 1)) >= n_missing.
+    /// A larger `largest_degree` than the true one only answers no more often.
+    fn fill_is_sure(n_free_pairs: u64, largest_degree: u64, n_missing: u64) -> bool {
         n_missing > 0 && n_free_pairs > (2 * largest_degree).saturating_sub(1) * (n_missing - 1)
     }
 
-    /// Fills the response from `tier` the way [`Picker::pick_from`] would when its first
-    /// two passes fill it (see [`Picker::fills_without_reuse`]), without ordering the
-    /// whole tier. Those passes take, again and again, the earliest arrival among the
-    /// pairs whose photos are both free (new photos' pairs first); an exponential race is
+    /// Fills the response from a tier (its pairs in `pairs`, listed new photos' pairs
+    /// first, then the rest) the way [`Picker::pick_from`] would when its first two passes
+    /// fill it (see [`Picker::fills_without_reuse`]), without ordering the whole tier.
+    /// Those passes take, again and again, the earliest arrival among the pairs whose
+    /// photos are both free (new photos' pairs first); an exponential race is
     /// memoryless, so each round races just the pairs still free and takes its first few
     /// arrivals in order, skipping those that meet a photo taken meanwhile.
     fn race_from(
         &mut self,
         pairs: &[ScoredPair],
-        tier: &[u32],
+        by_coldness: &[Vec<u32>; 2],
         seen_before: bool,
         rng: &mut (impl Rng + ?Sized),
     ) {
-        for cold in [true, false] {
+        for list in by_coldness {
             while !self.is_full() {
                 let n_missing = self.max_matches - self.chosen.len();
-                let free = tier
+                let free = list
                     .iter()
                     .map(|&pair_idx| (pair_idx as usize, &pairs[pair_idx as usize]))
-                    .filter(|(_, pair)| pair.is_cold == cold && self.photos_free(pair))
+                    .filter(|(_, pair)| self.photos_free(pair))
                     .map(|(pair_idx, pair)| (pair_idx, pair.rate));
                 let arrivals = race::earliest_arrivals(free, RACE_PAIRS_PER_MATCH * n_missing, rng);
                 if arrivals.is_empty() {

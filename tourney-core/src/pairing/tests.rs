@@ -557,3 +557,34 @@ fn a_pass_without_reuse_is_trusted_to_fill_only_when_it_must() {
     used.used_photos[0] = true;
     assert!(!used.fills_without_reuse(star.iter()));
 }
+
+#[test]
+fn a_bound_on_the_largest_degree_only_makes_a_sure_fill_rarer() {
+    for n_pairs in 0..60_u64 {
+        for n_missing in 0..6_u64 {
+            for degree in 0..12_u64 {
+                let sure = Picker::fill_is_sure(n_pairs, degree, n_missing);
+                for bound in degree..14 {
+                    assert!(
+                        sure || !Picker::fill_is_sure(n_pairs, bound, n_missing),
+                        "{n_pairs} pairs, degree {degree} <= {bound}, {n_missing} missing"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_judge_history_reads_as_shown_pairs_with_judged_winning() {
+    let mut history = JudgeHistory::default();
+    history.proposed.extend([match_id(1, 2), match_id(1, 3)]);
+    history.judged.insert(match_id(1, 3));
+    assert_eq!(history.shown(match_id(1, 2)), Some(false));
+    assert_eq!(history.shown(match_id(1, 3)), Some(true));
+    assert_eq!(history.shown(match_id(2, 3)), None);
+    let mut visited = Vec::new();
+    history.each_shown(&mut |match_id, judged| visited.push((match_id, judged)));
+    assert_eq!(visited.len(), history.n_shown());
+    assert!(visited.contains(&(match_id(1, 3), true)));
+}

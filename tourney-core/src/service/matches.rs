@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::cadence::{CadenceRequest, ServedResponse};
 use crate::error::Error;
 use crate::ids::{MatchId, PhotoId, UserId};
-use crate::pairing::{JudgeHistory, PairingCandidate, PairingPool};
+use crate::pairing::{PairingCandidate, PairingPool};
 use crate::prediction::predict_match;
 use crate::service::held_votes;
 use crate::service::photos::{PhotoRecord, PhotoView};
@@ -307,30 +307,10 @@ impl Game {
         rng: &mut (impl Rng + ?Sized),
     ) -> Result<(Vec<ocean::records::Write>, Vec<MatchView>), ServiceError> {
         let judge = judge_at.id;
-        let pairing = pool.pairing(|photos| {
-            let mut candidates = Vec::with_capacity(photos.len());
-            for (photo_id, record) in photos {
-                candidates.push(PairingCandidate {
-                    photo_id: *photo_id,
-                    owner: UserId::parse(&record.owner)?,
-                    media_type: record.media_type(),
-                    rating: record.aged_rating(now, &self.config.rating)?,
-                    n_games: record.wins + record.losses,
-                });
-            }
-            Ok::<_, ServiceError>(PairingPool::new(&candidates, &self.config.pairing))
-        })?;
+        let pairing = self.pairing_of(pool, now)?;
         let shown = self.judge_history(judge_at, now).await?;
-        let mut history = JudgeHistory::default();
-        history.proposed.reserve(shown.len());
-        for (match_id, stored) in shown.iter() {
-            history.proposed.insert(match_id);
-            if stored.judged() {
-                history.judged.insert(match_id);
-            }
-        }
         let proposed = pairing
-            .propose(judge, &history, must_include, n_matches as usize, rng)
+            .propose(judge, &*shown, must_include, n_matches as usize, rng)
             .map_err(pool_error)?;
         let mut writes = Vec::with_capacity(proposed.len());
         let mut views = Vec::with_capacity(proposed.len());
@@ -349,6 +329,28 @@ impl Game {
             views.push(self.match_view(proposal.match_id, a, b, proposal.left, now)?);
         }
         Ok((writes, views))
+    }
+
+    /// The pairing over `pool`'s photos, their ratings aged to `now` when it is first
+    /// prepared (kept with the pool, see [`Pool`]).
+    pub(crate) fn pairing_of<'p>(
+        &self,
+        pool: &'p Pool,
+        now: Timestamp,
+    ) -> Result<&'p PairingPool, ServiceError> {
+        pool.pairing(|photos| {
+            let mut candidates = Vec::with_capacity(photos.len());
+            for (photo_id, record) in photos {
+                candidates.push(PairingCandidate {
+                    photo_id: *photo_id,
+                    owner: UserId::parse(&record.owner)?,
+                    media_type: record.media_type(),
+                    rating: record.aged_rating(now, &self.config.rating)?,
+                    n_games: record.wins + record.losses,
+                });
+            }
+            Ok(PairingPool::new(&candidates, &self.config.pairing))
+        })
     }
 
     /// Records the judge's vote on a match proposed to them (`winner` is `a` or `b`) and

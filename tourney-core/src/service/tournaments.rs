@@ -2,7 +2,6 @@
 //! and the judge's report of its 15 winners, scored as 15 votes exactly once, or held for
 //! review (`held_votes.rs`) when it came sooner than a person judges 15 games.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ocean::records::{Key, MAX_PAGE_ITEMS, Order, Query, Write};
@@ -18,7 +17,7 @@ use crate::pool::Scope;
 use crate::service::activity::ActivityKind;
 use crate::service::held_votes::{self, HeldReport};
 use crate::service::matches::{VoteEvent, VoteOutcome, competing};
-use crate::service::photos::{PhotoRecord, PhotoView};
+use crate::service::photos::PhotoView;
 use crate::service::read_cache::{Pool, PoolKey};
 use crate::service::sharded::MergedScan;
 use crate::service::store::{self, Versioned};
@@ -149,20 +148,24 @@ impl Game {
         &self,
         judge: UserId,
         kind: Scope,
-        pool: &BTreeMap<PhotoId, PhotoRecord>,
+        pool: &Pool,
         now: Timestamp,
         rng: &mut (impl Rng + ?Sized),
         writes: &mut Vec<Write>,
     ) -> Result<Option<TournamentView>, ServiceError> {
-        let mut candidates = Vec::with_capacity(pool.len());
-        for record in pool.values() {
-            candidates.push(BracketCandidate {
-                photo_id: record.photo_id()?,
-                owner: UserId::parse(&record.owner)?,
-                media_type: record.media_type(),
-                rating: record.aged_rating(now, &self.config.rating)?,
-            });
-        }
+        // The pool's photos as its pairing has them: ids, owners and aged ratings worked
+        // out once per kept pool.
+        let candidates: Vec<BracketCandidate> = self
+            .pairing_of(pool, now)?
+            .candidates()
+            .iter()
+            .map(|candidate| BracketCandidate {
+                photo_id: candidate.photo_id,
+                owner: candidate.owner,
+                media_type: candidate.media_type,
+                rating: candidate.rating,
+            })
+            .collect();
         let bracket = match Bracket::seed(judge, &candidates, self.config.seeding, rng) {
             Ok(bracket) => bracket,
             Err(Error::NotEnoughTournamentPhotos { .. }) => return Ok(None),

@@ -29,6 +29,7 @@ use std::time::Duration;
 
 use super::age;
 use crate::ids::{MatchId, PhotoId, UserId};
+use crate::pairing::ShownPairs;
 use crate::time::Timestamp;
 
 /// Matches kept over all judges (36 bytes each: 6.75 MiB); kept histories may grow an
@@ -144,6 +145,22 @@ impl History {
                 true
             }
         }
+    }
+}
+
+impl ShownPairs for History {
+    fn n_shown(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn each_shown(&self, visit: &mut dyn FnMut(MatchId, bool)) {
+        for (match_id, shown) in self.iter() {
+            visit(match_id, shown.judged());
+        }
+    }
+
+    fn shown(&self, match_id: MatchId) -> Option<bool> {
+        self.get(match_id).map(Shown::judged)
     }
 }
 
