@@ -62,22 +62,16 @@ impl Game {
         pool: &Pool,
         views: impl IntoIterator<Item = &'a mut PhotoView>,
     ) -> Result<(), ServiceError> {
-        let details = match pool.details() {
-            Some(details) => details,
-            None if pool.claim_details() => {
-                let mut photos = Vec::with_capacity(pool.len());
-                for (photo_id, record) in pool.iter() {
-                    photos.push((*photo_id, UserId::parse(&record.owner)?));
-                }
-                match self.read_photo_details(photos).await {
-                    Ok(details) => pool.keep_details(details),
-                    Err(error) => {
-                        pool.release_details_claim();
-                        return Err(error);
-                    }
-                }
+        let details = if let Some(details) = pool.details() {
+            details
+        } else if let Some(claim) = pool.claim_details() {
+            let mut photos = Vec::with_capacity(pool.len());
+            for (photo_id, record) in pool.iter() {
+                photos.push((*photo_id, UserId::parse(&record.owner)?));
             }
-            None => return self.add_photo_details(views).await,
+            claim.keep(self.read_photo_details(photos).await?)
+        } else {
+            return self.add_photo_details(views).await;
         };
         for view in views {
             details.apply(view);

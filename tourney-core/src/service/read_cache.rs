@@ -171,19 +171,32 @@ impl Pool {
         self.details.get()
     }
 
-    /// Whether the caller is the one to read the details (true once, until released).
-    pub(crate) fn claim_details(&self) -> bool {
-        !self.details_claimed.swap(true, Ordering::AcqRel)
+    /// The claim to read the details, for one caller at a time: `None` while another
+    /// holds it or after they were kept. A claim dropped without keeping them (the read
+    /// failed, or the request went away) lets the next request try.
+    pub(crate) fn claim_details(&self) -> Option<DetailsClaim<'_>> {
+        (!self.details_claimed.swap(true, Ordering::AcqRel)).then_some(DetailsClaim { pool: self })
     }
+}
 
-    /// Gives up a claim whose read failed: the next request tries again.
-    pub(crate) fn release_details_claim(&self) {
-        self.details_claimed.store(false, Ordering::Release);
+/// The one caller reading a pool's details (see [`Pool::claim_details`]).
+#[derive(Debug)]
+pub(crate) struct DetailsClaim<'a> {
+    pool: &'a Pool,
+}
+
+impl<'a> DetailsClaim<'a> {
+    /// Keeps the details read under this claim.
+    pub(crate) fn keep(self, details: PhotoDetails) -> &'a PhotoDetails {
+        let pool = self.pool;
+        std::mem::forget(self);
+        pool.details.get_or_init(|| details)
     }
+}
 
-    /// Keeps the details read under a claim.
-    pub(crate) fn keep_details(&self, details: PhotoDetails) -> &PhotoDetails {
-        self.details.get_or_init(|| details)
+impl Drop for DetailsClaim<'_> {
+    fn drop(&mut self) {
+        self.pool.details_claimed.store(false, Ordering::Release);
     }
 }
 
@@ -718,6 +731,24 @@ mod tests {
             .unwrap();
         }
         assert_eq!(prepared, 3, "a copy and a changed pool prepare their own");
+    }
+
+    #[test]
+    fn one_caller_at_a_time_reads_a_pools_details_and_a_dropped_claim_lets_the_next_try() {
+        let pool = Pool::new();
+        let claim = pool.claim_details().expect("the first caller claims");
+        assert!(pool.claim_details().is_none(), "one reader at a time");
+        drop(claim);
+        let claim = pool
+            .claim_details()
+            .expect("a dropped claim lets the next try");
+        claim.keep(PhotoDetails::default());
+        assert!(pool.details().is_some());
+        assert!(pool.claim_details().is_none(), "kept: nothing left to read");
+        let mut copy = pool.clone();
+        assert!(copy.details().is_none() && copy.claim_details().is_some());
+        copy.clear();
+        assert!(copy.claim_details().is_some());
     }
 
     /// Builds through `cache` at `now` if it asks for a build; the snapshot's instant.
