@@ -48,6 +48,12 @@ impl<J> std::fmt::Debug for GroupCommit<J> {
     }
 }
 
+impl<J> GroupCommit<J> {
+    fn queue(&self) -> MutexGuard<'_, Queue<J>> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 impl<J: Send + 'static> GroupCommit<J> {
     /// A queue in front of `db`'s writer whose turns apply each job with `apply`.
     pub(crate) fn new(db: Arc<Db>, apply: ApplyJob<J>) -> Arc<Self> {
@@ -59,10 +65,6 @@ impl<J: Send + 'static> GroupCommit<J> {
             }),
             apply,
         })
-    }
-
-    fn queue(&self) -> MutexGuard<'_, Queue<J>> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Queues `job` and waits until the turn that applies it has committed: its result,
@@ -92,11 +94,7 @@ impl<J: Send + 'static> GroupCommit<J> {
         impl<J> Drop for Reset<'_, J> {
             fn drop(&mut self) {
                 if std::thread::panicking() {
-                    self.0
-                        .queue
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .draining = false;
+                    self.0.queue().draining = false;
                 }
             }
         }

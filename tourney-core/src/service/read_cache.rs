@@ -154,7 +154,8 @@ impl Pool {
         self.photos
     }
 
-    /// The pairing over the pool's photos, made by `prepare` the first time.
+    /// The pairing over the pool's photos, made by `prepare` the first time (two requests
+    /// at once may both make it; the first kept is the one every later request gets).
     pub(crate) fn pairing<E>(
         &self,
         prepare: impl FnOnce(&BTreeMap<PhotoId, PhotoRecord>) -> Result<PairingPool, E>,
