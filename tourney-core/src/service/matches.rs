@@ -257,12 +257,18 @@ impl Game {
             .ok_or_else(|| ServiceError::not_found(format!("photo {photo_id}")))?
             .value;
         let partition = store::local_pool(&photo.category, &photo.place.id);
-        let mut pool = Pool::clone(
-            &*self
-                .pool_photos(store::LOCAL_POOL, &partition, true, now)
-                .await?,
-        );
-        pool.insert(photo_id, photo);
+        let kept = self
+            .pool_photos(store::LOCAL_POOL, &partition, true, now)
+            .await?;
+        // The kept pool and its prepared pairing when the photo is among its newest (a
+        // copy of 200 photos prepares all 19,900 pairs again for this one match).
+        let pool = if kept.contains_key(&photo_id) {
+            kept
+        } else {
+            let mut pool = Pool::clone(&kept);
+            pool.insert(photo_id, photo);
+            Arc::new(pool)
+        };
         let (writes, mut views) = self
             .pick_matches_at(judge_at, &pool, 1, Some(photo_id), now, rng)
             .await?;
