@@ -7,7 +7,10 @@
 //! the rate. When a pass that skips photos already in the response is sure to fill it (a
 //! large pool: the usual case), only the first arrivals among the pairs still free are
 //! found, in about `n` cheap steps and a few dozen random draws; otherwise the whole tier
-//! is ordered. Both give the same distribution (the tests compare them).
+//! is ordered. When the judge's history and own photos are too small to keep such a pass
+//! from filling, even the `n` steps are skipped: each pick is drawn from the pool's running
+//! totals of rates by binary search, again until it is an unseen pair of free photos. All
+//! give the same distribution (the tests compare them).
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -237,8 +240,13 @@ pub struct PairingPool {
     /// Every pair of candidates of different owners and one media type, in pool order,
     /// with its rate (relative to the pool's largest).
     pairs: Vec<ScoredPair>,
+    /// How many pairs each candidate is in.
+    degrees: Vec<u32>,
     /// The most pairs any one photo is in.
     max_degree: u64,
+    /// The pairs with a new photo, then the others, each with its rates' running total,
+    /// for draws in proportion to the rate ([`PairingPool::sample_unseen`]).
+    by_coldness: [RateTable; 2],
 }
 
 impl PairingPool {
@@ -274,16 +282,20 @@ impl PairingPool {
             }
         }
         Rates::new(&kept, config).assign(&mut pairs);
-        let mut degrees = vec![0_u64; n_photos];
-        for pair in &pairs {
+        let mut degrees = vec![0_u32; n_photos];
+        let mut by_coldness: [RateTable; 2] = Default::default();
+        for (pair_idx, pair) in pairs.iter().enumerate() {
             degrees[pair.first_idx as usize] += 1;
             degrees[pair.second_idx as usize] += 1;
+            by_coldness[usize::from(!pair.is_cold)].push(pair_idx as u32, pair.rate);
         }
         Self {
             candidates: kept,
             index_of,
             pairs,
-            max_degree: degrees.into_iter().max().unwrap_or(0),
+            max_degree: degrees.iter().copied().max().map_or(0, u64::from),
+            degrees,
+            by_coldness,
         }
     }
 
@@ -313,6 +325,7 @@ impl PairingPool {
             &request,
             DrawOptions {
                 race_when_it_fills: true,
+                sample_when_sure: true,
             },
             rng,
         )
@@ -324,6 +337,11 @@ impl PairingPool {
         options: DrawOptions,
         rng: &mut (impl Rng + ?Sized),
     ) -> Result<Vec<ProposedMatch>, Error> {
+        if options.sample_when_sure
+            && let Some(chosen) = self.sample_unseen(request, rng)
+        {
+            return Ok(chosen);
+        }
         let candidates = &self.candidates;
         let owned: Vec<bool> = candidates
             .iter()
@@ -365,13 +383,7 @@ impl PairingPool {
         if tiers.iter().flatten().all(Vec::is_empty) {
             return Err(Error::NoUniqueMatches { n_allowed_pairs });
         }
-        let mut picker = Picker {
-            candidates,
-            used_photos: vec![false; candidates.len()],
-            taken: HashSet::new(),
-            chosen: Vec::with_capacity(request.max_matches),
-            max_matches: request.max_matches,
-        };
+        let mut picker = Picker::new(candidates, request.max_matches);
         for (tier, seen_before) in tiers.iter().zip([false, true]) {
             if picker.is_full() {
                 break;
@@ -400,6 +412,119 @@ impl PairingPool {
         }
         Ok(picker.chosen)
     }
+
+    /// The response drawn straight from the pool's rate tables, when the pairs the judge's
+    /// own photos and history set aside are too few for a pass without reuse over the
+    /// unseen pairs to fall short (a large pool and a short history: the usual case). That
+    /// pass is then all a draw does: again and again the earliest arrival among the unseen
+    /// pairs whose photos are both free, new photos' pairs first, which is a draw in
+    /// proportion to the rate among them. Each is found by drawing from all the list's
+    /// pairs until one qualifies (a few tries: most do), and after [`SAMPLE_TRIES`] misses
+    /// by one race over those that qualify, so no judge's history can make it slow or
+    /// wrong. `None`, with `rng` untouched, when the fill is not sure or the request
+    /// must include a photo.
+    fn sample_unseen(
+        &self,
+        request: &PoolRequest<'_, impl ShownPairs + ?Sized>,
+        rng: &mut (impl Rng + ?Sized),
+    ) -> Option<Vec<ProposedMatch>> {
+        if request.must_include.is_some() {
+            return None;
+        }
+        let owned = |idx: u32| self.candidates[idx as usize].owner == request.judge;
+        let n_owned_pairs: u64 = (0..self.candidates.len() as u32)
+            .filter(|&idx| owned(idx))
+            .map(|idx| u64::from(self.degrees[idx as usize]))
+            .sum();
+        let n_set_aside = request.history.n_shown() as u64 + n_owned_pairs;
+        let n_unseen_at_least = (self.pairs.len() as u64).checked_sub(n_set_aside)?;
+        let n_wanted = request.max_matches as u64;
+        if !Picker::fill_is_sure(n_unseen_at_least, self.max_degree, n_wanted) {
+            return None;
+        }
+        let unseen = |pair: &ScoredPair| {
+            let (first, second) = (pair.first_idx, pair.second_idx);
+            !owned(first)
+                && !owned(second)
+                && request
+                    .history
+                    .shown(self.match_id(first, second))
+                    .is_none()
+        };
+        let mut picker = Picker::new(&self.candidates, request.max_matches);
+        for table in &self.by_coldness {
+            while !picker.is_full() {
+                let qualifies = |pair: &ScoredPair| picker.photos_free(pair) && unseen(pair);
+                let Some(pair_idx) = self.draw_qualifying(table, qualifies, rng) else {
+                    break;
+                };
+                picker.take(&self.pairs[pair_idx], false, rng);
+            }
+        }
+        debug_assert!(picker.is_full(), "a sure fill fell short");
+        Some(picker.chosen)
+    }
+
+    /// One pair of `table` drawn in proportion to the rate among those that `qualify`, or
+    /// `None` when none does.
+    fn draw_qualifying(
+        &self,
+        table: &RateTable,
+        qualifies: impl Fn(&ScoredPair) -> bool,
+        rng: &mut (impl Rng + ?Sized),
+    ) -> Option<usize> {
+        for _ in 0..SAMPLE_TRIES {
+            let pair_idx = table.draw(rng)? as usize;
+            if qualifies(&self.pairs[pair_idx]) {
+                return Some(pair_idx);
+            }
+        }
+        let qualifying = table
+            .pair_indices
+            .iter()
+            .map(|&pair_idx| pair_idx as usize)
+            .filter(|&pair_idx| qualifies(&self.pairs[pair_idx]))
+            .map(|pair_idx| (pair_idx, self.pairs[pair_idx].rate));
+        race::earliest_arrivals(qualifying, 1, rng).first().copied()
+    }
+
+    fn match_id(&self, first_idx: u32, second_idx: u32) -> MatchId {
+        MatchId::new(
+            self.candidates[first_idx as usize].photo_id,
+            self.candidates[second_idx as usize].photo_id,
+        )
+        .expect("the pool's photos are distinct")
+    }
+}
+
+/// Draws from a rate table before [`PairingPool::draw_qualifying`] races the qualifying
+/// pairs instead: with half the pairs qualifying, 32 misses in a row happen once in four
+/// billion draws.
+const SAMPLE_TRIES: usize = 32;
+
+/// Pairs (indices into a pool's pairs) with the running total of their rates: a draw in
+/// proportion to the rate is one uniform variate and a binary search.
+#[derive(Debug, Clone, Default)]
+struct RateTable {
+    pair_indices: Vec<u32>,
+    /// `cumulative[i]`: the rates of the first `i + 1` pairs, summed.
+    cumulative: Vec<f64>,
+}
+
+impl RateTable {
+    fn push(&mut self, pair_idx: u32, rate: f64) {
+        let total = self.cumulative.last().copied().unwrap_or(0.0);
+        self.pair_indices.push(pair_idx);
+        self.cumulative.push(total + rate);
+    }
+
+    /// A pair drawn in proportion to its rate; `None` when the table is empty.
+    fn draw(&self, rng: &mut (impl Rng + ?Sized)) -> Option<u32> {
+        let total = *self.cumulative.last()?;
+        let target = rng.random::<f64>() * total;
+        let at = self.cumulative.partition_point(|&sum| sum <= target);
+        Some(self.pair_indices[at.min(self.pair_indices.len() - 1)])
+    }
 }
 
 /// What one judge's request asks of a [`PairingPool`].
@@ -418,6 +543,10 @@ struct DrawOptions {
     /// response ([`Picker::race_from`]); false: always order the whole tier (the tests
     /// compare the two).
     race_when_it_fills: bool,
+    /// Draw from the pool's rate tables when a pass without reuse over the unseen pairs is
+    /// sure to fill ([`PairingPool::sample_unseen`]); false: classify every pair first
+    /// (the tests compare the two).
+    sample_when_sure: bool,
 }
 
 /// Whether the judge was shown or has judged a pair.
@@ -664,7 +793,17 @@ struct Picker<'a> {
     max_matches: usize,
 }
 
-impl Picker<'_> {
+impl<'a> Picker<'a> {
+    fn new(candidates: &'a [PairingCandidate], max_matches: usize) -> Self {
+        Self {
+            candidates,
+            used_photos: vec![false; candidates.len()],
+            taken: HashSet::new(),
+            chosen: Vec::with_capacity(max_matches),
+            max_matches,
+        }
+    }
+
     fn is_full(&self) -> bool {
         self.chosen.len() >= self.max_matches
     }

@@ -424,25 +424,24 @@ fn strategy_names_parse() {
 }
 
 /// How often each pair comes first and how often each photo is in the response, over
-/// `n_runs` seeds, drawing with or without the race over free pairs.
+/// `n_runs` seeds, drawing for a judge with `history` with `options`.
 fn draw_frequencies(
     candidates: &[PairingCandidate],
     config: &PairingConfig,
-    race_when_it_fills: bool,
+    history: &JudgeHistory,
+    options: DrawOptions,
     n_runs: u64,
 ) -> (HashMap<MatchId, f64>, HashMap<PhotoId, f64>) {
     let pool = PairingPool::new(candidates, config);
-    let history = JudgeHistory::default();
     let request = PoolRequest {
         judge: JUDGE,
-        history: &history,
+        history,
         must_include: None,
         max_matches: config.max_matches,
     };
     let mut first = HashMap::new();
     let mut shown = HashMap::new();
     for seed in 0..n_runs {
-        let options = DrawOptions { race_when_it_fills };
         let mut rng = SmallRng::seed_from_u64(seed);
         let matches = pool.propose_drawing(&request, options, &mut rng).unwrap();
         assert_eq!(matches.len(), config.max_matches);
@@ -453,6 +452,12 @@ fn draw_frequencies(
     }
     (first, shown)
 }
+
+/// Ordering every tier whole: the reference the faster draws are compared with.
+const ORDER_WHOLE: DrawOptions = DrawOptions {
+    race_when_it_fills: false,
+    sample_when_sure: false,
+};
 
 /// Asserts two estimates of each probability, from `n_runs` runs each, agree within five
 /// standard errors.
@@ -471,7 +476,7 @@ fn assert_close<K: std::hash::Hash + Eq + std::fmt::Debug>(
         let tolerance = 5.0 * (2.0 * p * (1.0 - p).max(0.0) / n_runs as f64).sqrt() + 2e-3;
         assert!(
             (p_a - p_b).abs() < tolerance,
-            "{what} {key:?}: {p_a} raced, {p_b} ordered whole"
+            "{what} {key:?}: {p_a} drawn faster, {p_b} ordered whole"
         );
     }
 }
@@ -512,8 +517,15 @@ fn racing_the_free_pairs_draws_like_ordering_the_whole_tier() {
             max_matches: 3,
             ..config(strategy)
         };
-        let (raced_first, raced_shown) = draw_frequencies(&candidates, &config, true, n_runs);
-        let (whole_first, whole_shown) = draw_frequencies(&candidates, &config, false, n_runs);
+        let history = JudgeHistory::default();
+        let race = DrawOptions {
+            race_when_it_fills: true,
+            sample_when_sure: false,
+        };
+        let (raced_first, raced_shown) =
+            draw_frequencies(&candidates, &config, &history, race, n_runs);
+        let (whole_first, whole_shown) =
+            draw_frequencies(&candidates, &config, &history, ORDER_WHOLE, n_runs);
         assert_close(&raced_first, &whole_first, n_runs, "first pair");
         assert_close(&raced_shown, &whole_shown, n_runs, "photo shown");
         // New photos first: every first pair has one.
@@ -526,6 +538,139 @@ fn racing_the_free_pairs_draws_like_ordering_the_whole_tier() {
             assert!(cold.contains(&first.low()) || cold.contains(&first.high()));
         }
     }
+}
+
+/// 24 photos with spread ratings and RDs, every seventh new; the judge owns the first two.
+fn spread_pool_with_the_judges_photos() -> Vec<PairingCandidate> {
+    let mut candidates = photos(&(1..=24).collect::<Vec<u128>>());
+    for (idx, candidate) in candidates.iter_mut().enumerate() {
+        candidate.rating = Rating::new(
+            1300.0 + 17.0 * idx as f64,
+            60.0 + 40.0 * (idx % 5) as f64,
+            0.06,
+        )
+        .unwrap();
+        candidate.n_games = if idx % 7 == 0 { 2 } else { 50 };
+        if idx < 2 {
+            candidate.owner = JUDGE;
+        }
+    }
+    candidates
+}
+
+#[test]
+fn sampling_the_unseen_pairs_draws_like_ordering_the_whole_tier() {
+    let candidates = spread_pool_with_the_judges_photos();
+    // Shown pairs among new and old photos, some judged, and one of the judge's own.
+    let mut history = JudgeHistory::default();
+    history.proposed.extend([
+        match_id(8, 9),
+        match_id(8, 15),
+        match_id(3, 22),
+        match_id(1, 5),
+    ]);
+    history
+        .judged
+        .extend([match_id(8, 10), match_id(4, 5), match_id(15, 16)]);
+    let n_runs = 6_000;
+    for strategy in STRATEGIES {
+        let config = PairingConfig {
+            max_matches: 4,
+            ..config(strategy)
+        };
+        let pool = PairingPool::new(&candidates, &config);
+        let request = PoolRequest {
+            judge: JUDGE,
+            history: &history,
+            must_include: None,
+            max_matches: config.max_matches,
+        };
+        let sampled = pool
+            .sample_unseen(&request, &mut SmallRng::seed_from_u64(7))
+            .expect("few enough pairs set aside to sample");
+        for proposed in &sampled {
+            assert!(!proposed.seen_before);
+            assert_eq!(history.shown(proposed.match_id), None);
+            for photo in [proposed.left, proposed.right] {
+                assert!(
+                    candidates
+                        .iter()
+                        .any(|c| c.photo_id == photo && c.owner != JUDGE)
+                );
+            }
+        }
+        let sample = DrawOptions {
+            race_when_it_fills: true,
+            sample_when_sure: true,
+        };
+        let (sampled_first, sampled_shown) =
+            draw_frequencies(&candidates, &config, &history, sample, n_runs);
+        let (whole_first, whole_shown) =
+            draw_frequencies(&candidates, &config, &history, ORDER_WHOLE, n_runs);
+        assert_close(&sampled_first, &whole_first, n_runs, "first pair");
+        assert_close(&sampled_shown, &whole_shown, n_runs, "photo shown");
+    }
+}
+
+#[test]
+fn when_most_draws_miss_the_qualifying_pairs_are_raced_instead() {
+    // Ten photos, 45 pairs; the judge has seen all but three, which the draws from all 45
+    // often miss 32 times in a row: those picks are raced among the three.
+    let candidates = photos(&(1..=10).collect::<Vec<u128>>());
+    let unseen = [match_id(1, 2), match_id(3, 7), match_id(6, 10)];
+    let mut history = JudgeHistory::default();
+    for a in 1..=10 {
+        for b in a + 1..=10 {
+            if !unseen.contains(&match_id(a, b)) {
+                history.proposed.insert(match_id(a, b));
+            }
+        }
+    }
+    let n_runs = 6_000;
+    for strategy in STRATEGIES {
+        let config = PairingConfig {
+            max_matches: 1,
+            ..config(strategy)
+        };
+        let sample = DrawOptions {
+            race_when_it_fills: true,
+            sample_when_sure: true,
+        };
+        let (sampled_first, _) = draw_frequencies(&candidates, &config, &history, sample, n_runs);
+        let (whole_first, _) =
+            draw_frequencies(&candidates, &config, &history, ORDER_WHOLE, n_runs);
+        assert!(sampled_first.keys().all(|pair| unseen.contains(pair)));
+        assert_eq!(sampled_first.len(), 3, "{sampled_first:?}");
+        assert_close(&sampled_first, &whole_first, n_runs, "first pair");
+    }
+}
+
+#[test]
+fn sampling_is_left_alone_when_the_history_could_keep_it_from_filling() {
+    let candidates = spread_pool_with_the_judges_photos();
+    let pool = PairingPool::new(&candidates, &config(PairingStrategy::Random));
+    let mut history = JudgeHistory::default();
+    for a in 3..=24 {
+        for b in a + 1..=24 {
+            history.proposed.insert(match_id(a, b));
+        }
+    }
+    let request = PoolRequest {
+        judge: JUDGE,
+        history: &history,
+        must_include: None,
+        max_matches: 10,
+    };
+    let mut rng = SmallRng::seed_from_u64(1);
+    let untouched = rng.clone();
+    assert!(pool.sample_unseen(&request, &mut rng).is_none());
+    assert_eq!(rng, untouched, "no draw was made");
+    let with_photo = PoolRequest {
+        must_include: Some(PhotoId::from_u128(5)),
+        history: &JudgeHistory::default(),
+        ..request
+    };
+    assert!(pool.sample_unseen(&with_photo, &mut rng).is_none());
 }
 
 #[test]
