@@ -417,7 +417,7 @@ impl Game {
             None => {
                 let credentials = self.read_cache.credentials();
                 match credentials.version(judge, now) {
-                    Some(record_version) if !histories.declined(judge) => {
+                    Some(record_version) if !histories.declined(judge, now) => {
                         let judge_at = JudgeAt {
                             id: judge,
                             record_version,

@@ -24,7 +24,7 @@
 //! play than fit, dropping the least recently used would drop each history just before its
 //! judge came back). A history larger than a quarter of the budget is not kept.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -256,9 +256,10 @@ pub(crate) struct Histories {
 struct State {
     judges: HashMap<UserId, Kept>,
     n_matches: usize,
-    /// Judges whose history was read but not kept, for lack of room or being too large
-    /// (up to [`MAX_DECLINED`], then cleared): a vote does not read theirs again.
-    declined: HashSet<UserId>,
+    /// Judges whose history was read but not kept, for lack of room or being too large,
+    /// and when (up to [`MAX_DECLINED`], then cleared): a vote does not read theirs again
+    /// within [`IDLE_AFTER`], when the histories in the way may have gone idle.
+    declined: HashMap<UserId, Timestamp>,
 }
 
 /// Judges remembered as declined at most.
@@ -305,10 +306,14 @@ impl Histories {
         Some(Arc::clone(&kept.matches))
     }
 
-    /// Whether a read of `judge`'s history was lately not kept (too large, or no room):
-    /// only a request that needs the whole history should read it again.
-    pub(crate) fn declined(&self, judge: UserId) -> bool {
-        self.state().declined.contains(&judge)
+    /// Whether a read of `judge`'s history was not kept (too large, or no room) within
+    /// [`IDLE_AFTER`] before `now`: only a request that needs the whole history should
+    /// read it again so soon.
+    pub(crate) fn declined(&self, judge: UserId, now: Timestamp) -> bool {
+        self.state()
+            .declined
+            .get(&judge)
+            .is_some_and(|&at| age(at, now) < IDLE_AFTER)
     }
 
     /// Pass to [`Histories::keep`] with what is read after this call.
@@ -340,7 +345,7 @@ impl Histories {
             if state.declined.len() >= MAX_DECLINED {
                 state.declined.clear();
             }
-            state.declined.insert(judge);
+            state.declined.insert(judge, now);
             return matches;
         }
         state.declined.remove(&judge);
@@ -496,10 +501,14 @@ mod tests {
         let histories = Histories::default();
         let quarter = (MAX_KEPT_MATCHES / 4) as u128;
         keep(&histories, JUDGE, 1, quarter + 1, at(0));
-        assert!(histories.declined(JUDGE));
+        assert!(histories.declined(JUDGE, at(0)));
+        assert!(
+            !histories.declined(JUDGE, at(5)),
+            "room may have come since"
+        );
         assert!(histories.any(JUDGE, at(0)).is_none());
         keep(&histories, JUDGE, 2, 3, at(0));
-        assert!(!histories.declined(JUDGE));
+        assert!(!histories.declined(JUDGE, at(0)));
         assert_eq!(histories.any(JUDGE, at(1)).unwrap().len(), 3);
         assert!(histories.get(JUDGE, 1, at(1)).is_none(), "another version");
     }
