@@ -15,7 +15,7 @@ use crate::pairing::{PairingCandidate, PairingPool};
 use crate::prediction::predict_match;
 use crate::service::held_votes;
 use crate::service::photos::{PhotoRecord, PhotoView};
-use crate::service::read_cache::{History, Pool, PoolKey, Shown};
+use crate::service::read_cache::{History, Pool, PoolKey, Shown, voted};
 use crate::service::store::{self, Versioned};
 use crate::service::tournaments::{TournamentView, cadence_of};
 use crate::service::users::StoredCadence;
@@ -381,79 +381,11 @@ impl Game {
                 format!("{winner:?} is not a photo of the match; use \"a\" or \"b\""),
             ));
         }
-        let key = store::shown_match_key(&judge.to_string(), &match_id.to_string());
-        if let Some(kept) = self.kept_unjudged(judge, match_id, now).await? {
-            match self
-                .cast_vote(judge, match_id, winner, &key, kept, now)
-                .await
-            {
-                // Written meanwhile, here or elsewhere: decide on the stored match.
-                Err(ServiceError::Conflict { .. }) => {}
-                decided => return decided,
-            }
-        }
+        let judge_text = judge.to_string();
+        let key = store::shown_match_key(&judge_text, &match_id.to_string());
         let stored: Versioned<ShownMatch> = store::get(self.ports.records.as_ref(), &key)
             .await?
             .ok_or_else(|| ServiceError::not_found(format!("match {match_id} for this judge")))?;
-        self.cast_vote(judge, match_id, winner, &key, stored, now)
-            .await
-    }
-
-    /// The judge's match `match_id` as their kept history has it, when it is there
-    /// unjudged: what a vote writes over, conditional on that version, without reading it
-    /// (a copy gone stale fails the condition, and the vote reads the match). A judge
-    /// whose history is not kept, but whose user record version is (they were just
-    /// authenticated), has it read and kept first: a judge votes on a response's matches
-    /// one after another.
-    async fn kept_unjudged(
-        &self,
-        judge: UserId,
-        match_id: MatchId,
-        now: Timestamp,
-    ) -> Result<Option<Versioned<ShownMatch>>, ServiceError> {
-        let histories = self.read_cache.histories();
-        let history = match histories.any(judge, now) {
-            Some(history) => history,
-            None => {
-                let credentials = self.read_cache.credentials();
-                match credentials.version(judge, now) {
-                    Some(record_version) if !histories.declined(judge, now) => {
-                        let judge_at = JudgeAt {
-                            id: judge,
-                            record_version,
-                        };
-                        self.judge_history(judge_at, now).await?
-                    }
-                    _ => return Ok(None),
-                }
-            }
-        };
-        let Some(shown) = history.get(match_id).filter(|shown| !shown.judged()) else {
-            return Ok(None);
-        };
-        let (left, right) = shown.sides(match_id);
-        Ok(Some(Versioned {
-            value: ShownMatch {
-                left: left.to_string(),
-                right: right.to_string(),
-                proposed_at: shown.proposed_at(),
-                vote: None,
-            },
-            version: shown.version(),
-        }))
-    }
-
-    /// [`Game::vote`] on `stored`, the match at `key` as read (or as kept).
-    async fn cast_vote(
-        &self,
-        judge: UserId,
-        match_id: MatchId,
-        winner: &str,
-        key: &ocean::records::Key,
-        stored: Versioned<ShownMatch>,
-        now: Timestamp,
-    ) -> Result<VoteOutcome, ServiceError> {
-        let judge_text = judge.to_string();
         let already_voted = stored.value.vote.is_some();
         let mut shown = stored.value;
         let cast = match &shown.vote {
@@ -532,7 +464,7 @@ impl Game {
         if let Some(vote) = shown.vote.as_mut() {
             vote.sent = true;
         }
-        let mark_sent = store::put(key.clone(), &shown, version_after_vote)?;
+        let mark_sent = store::put(key, &shown, version_after_vote)?;
         if let Err(error) = self.ports.records.write(mark_sent).await
             && error.kind() != ocean::ErrorKind::Conflict
         {
@@ -606,13 +538,10 @@ impl Game {
             for item in &page.items {
                 let match_text = &item.key.sort[store::SHOWN_MATCH_PREFIX.len()..];
                 let match_id = MatchId::parse(match_text)?;
-                let entry =
-                    Shown::of_body(item.version, match_id, &item.body).ok_or_else(|| {
-                        ServiceError::Corrupt {
-                            what: format!("record {}: not a shown match", item.key),
-                        }
-                    })?;
-                shown.push((match_id, entry));
+                let judged = voted(&item.body).ok_or_else(|| ServiceError::Corrupt {
+                    what: format!("record {}: not a shown match", item.key),
+                })?;
+                shown.push((match_id, Shown::new(item.version, judged)));
             }
             match page.next {
                 Some(cursor) => query.cursor = Some(cursor),

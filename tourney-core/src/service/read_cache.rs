@@ -623,7 +623,7 @@ impl Note {
         if !is_delete && put.is_none() {
             return None;
         }
-        let written = put.and_then(|(item, _)| Shown::of_body(item.version, match_id, &item.body));
+        let written = put.and_then(|(item, _)| Some(Shown::new(item.version, voted(&item.body)?)));
         Some(Note::ShownMatch {
             judge: user,
             match_id,
@@ -634,6 +634,16 @@ impl Note {
     fn of_all(writes: &[Write]) -> Vec<Self> {
         writes.iter().filter_map(Note::of).collect()
     }
+}
+
+/// Whether a shown match's JSON body carries a vote (`None`: not a shown match).
+pub(crate) fn voted(body: &[u8]) -> Option<bool> {
+    #[derive(serde::Deserialize)]
+    struct Fields {
+        vote: Option<serde::de::IgnoredAny>,
+    }
+    let fields: Fields = serde_json::from_slice(body).ok()?;
+    Some(fields.vote.is_some())
 }
 
 #[async_trait]
@@ -908,12 +918,12 @@ mod tests {
         let match_id = MatchId::new(PhotoId::from_u128(1), PhotoId::from_u128(2)).unwrap();
         let shown_key =
             super::super::store::shown_match_key(&user.to_string(), &match_id.to_string());
-        let body = format!(
-            r#"{{"left":"{}","right":"{}","proposed_at":1,"vote":{{"winner":"a"}}}}"#,
-            match_id.high(),
-            match_id.low()
+        let vote = put(
+            shown_key,
+            2,
+            Condition::VersionIs(1),
+            r#"{"left":"a","right":"b","proposed_at":1,"vote":{"winner":"a"}}"#,
         );
-        let vote = put(shown_key, 2, Condition::VersionIs(1), &body);
         let Some(Note::ShownMatch {
             judge,
             match_id: noted_match,
@@ -924,7 +934,6 @@ mod tests {
         };
         assert_eq!((judge, noted_match), (user, match_id));
         assert_eq!((shown.version(), shown.judged()), (2, true));
-        assert_eq!(shown.sides(match_id), (match_id.high(), match_id.low()));
         let photo = put(
             super::super::store::photo_key("p"),
             1,

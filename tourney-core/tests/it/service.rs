@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use ocean::media::ObjectKey;
 use ocean::places::Place;
-use ocean::records::{Condition, Item, Key, Page, Query, Write};
+use ocean::records::{Item, Key, Page, Query, Write};
 use ocean::{Places, Records, Stream};
 use ocean_conformance::faulty::{FaultMode, FaultPlan, Faulty};
 use ocean_embedded::{
@@ -19,7 +19,7 @@ use rand::rngs::SmallRng;
 use tourney_core::service::{
     ActivityKind, BoardQuery, Game, GameConfig, GamePorts, MEDIA_QUEUE, NewPhoto, NewUser,
     PhotoState, ProcessedMedia, ProfilePatch, ProposalOptions, RescoreMode, Role, ServiceError,
-    UploadJob, VoteOutcome,
+    UploadJob,
 };
 use tourney_core::{
     Coordinates, MediaType, PageSize, PhotoId, PhotoRating, RatingPeriod, Side, Timestamp, UserId,
@@ -367,70 +367,6 @@ async fn a_vote_resent_after_a_lost_answer_is_scored_once() {
     );
     let view = game.photo(match_id.low(), None, at(10)).await.unwrap();
     assert_eq!(view.wins + view.losses, 1);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_vote_on_a_match_rewritten_elsewhere_since_it_was_kept_decides_on_the_stored_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let ports = open_ports(dir.path()).await;
-    let game = Game::new(ports.clone(), config());
-    let elsewhere = Game::new(ports.clone(), config());
-    let mut rng = SmallRng::seed_from_u64(8);
-    for n in 0..4 {
-        let (owner, _) = game
-            .create_user(NewUser::default(), at(n), &mut rng)
-            .await
-            .unwrap();
-        ready_photo(&game, owner, n as u64, at(5), &mut rng).await;
-    }
-    let (judge, _) = game
-        .create_user(NewUser::default(), at(6), &mut rng)
-        .await
-        .unwrap();
-    let proposed = game
-        .propose(judge, ProposalOptions::default(), at(7), &mut rng)
-        .await
-        .unwrap()
-        .matches;
-    assert!(proposed.len() >= 2, "{proposed:?}");
-    let (rewritten, judged) = (proposed[0].match_id, proposed[1].match_id);
-
-    // Another process stores the first match again (a new version, still unjudged), and
-    // judges the second: this game's kept history has both unjudged at older versions.
-    let key = Key::new(format!("u#{judge}"), format!("m#{rewritten}"));
-    let stored = ports
-        .records
-        .get(&key)
-        .await
-        .unwrap()
-        .expect("the match is stored");
-    let again = Item::new(key, stored.version + 1, stored.body.clone());
-    ports
-        .records
-        .write(Write::Put {
-            item: again,
-            condition: Condition::VersionIs(stored.version),
-        })
-        .await
-        .unwrap();
-    elsewhere.vote(judge, judged, "a", at(8)).await.unwrap();
-
-    assert_eq!(
-        game.vote(judge, rewritten, "b", at(9)).await.unwrap(),
-        VoteOutcome::Accepted
-    );
-    let twice = game.vote(judge, judged, "b", at(9)).await;
-    assert!(
-        matches!(
-            twice,
-            Err(ServiceError::Conflict {
-                code: "already_judged",
-                ..
-            })
-        ),
-        "{twice:?}"
-    );
-    assert_eq!(score_until_idle(&game, at(10)).await, 2, "one vote each");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -195,14 +195,6 @@ impl Credentials {
         self.is_fresh(entry.at, now).then_some(entry.standing)
     }
 
-    /// The version of `user`'s record the kept standing was read from, if kept and fresh
-    /// at `now`.
-    pub(crate) fn version(&self, user: UserId, now: Timestamp) -> Option<u64> {
-        let users = self.users();
-        let entry = users.get(&user)?;
-        self.is_fresh(entry.at, now).then_some(entry.version)
-    }
-
     /// Pass to [`Credentials::keep_standing`] with what is read after this call.
     pub(crate) fn user_generation(&self, user: UserId) -> u64 {
         self.user_writes[stripe(user)].load(Ordering::Acquire)

@@ -15,8 +15,6 @@
 //! another process since the history was read. They cannot break the rules: a proposal is
 //! stored create-if-absent (a pair proposed elsewhere) or update-if-version (a pair voted
 //! on elsewhere), so such a proposal fails with a conflict, which forgets the history.
-//! Votes use a kept match the same way: a vote is written conditional on the kept version,
-//! and one that meets a conflict reads the stored match and decides on that.
 //!
 //! At most about [`MAX_KEPT_MATCHES`] matches are kept in all. A full cache makes room by
 //! dropping the histories used least recently, but none used within [`IDLE_AFTER`]: if
@@ -34,8 +32,8 @@ use crate::ids::{MatchId, PhotoId, UserId};
 use crate::pairing::ShownPairs;
 use crate::time::Timestamp;
 
-/// Matches kept over all judges (48 bytes each: 9 MiB); kept histories may grow an eighth
-/// past it before the growing one is dropped.
+/// Matches kept over all judges (36 bytes each: 6.75 MiB); kept histories may grow an
+/// eighth past it before the growing one is dropped.
 pub(crate) const MAX_KEPT_MATCHES: usize = 192 * 1024;
 
 /// How long a history goes unused before a full cache may drop it.
@@ -46,77 +44,30 @@ pub(crate) const IDLE_AFTER: Duration = Duration::from_secs(5);
 /// are many (a busy server writes hundreds of judges a second, and a read takes a while).
 const STRIPES: usize = 4096;
 
-/// A shown match as a proposal or a vote needs it: its stored version (a re-proposal or a
-/// vote is conditional on it), whether the judge voted on it (never proposed again), which
-/// photo is on the left and when it was proposed (a vote on an unjudged match rewrites
-/// these, so it need not read them).
+/// A shown match as a proposal needs it: its stored version (a re-proposal is conditional
+/// on it) and whether the judge voted on it (never proposed again), in one word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Shown {
-    /// `version << 2 | left is the higher id << 1 | judged`.
-    packed: u32,
-    proposed_at: i64,
-}
+pub(crate) struct Shown(u32);
 
 impl Shown {
-    /// Versions past 2^30 - 1 (a shown match is written a handful of times) saturate: a
-    /// write conditional on the wrong version would fail, never overwrite.
-    pub(crate) fn new(version: u64, judged: bool, left_is_high: bool, proposed_at: i64) -> Self {
-        let version = u32::try_from(version.min(u64::from(u32::MAX >> 2))).unwrap_or(0);
-        Self {
-            packed: (version << 2) | (u32::from(left_is_high) << 1) | u32::from(judged),
-            proposed_at,
-        }
-    }
-
-    /// What a shown match's JSON `body` at `version` says (`None`: not a shown match of
-    /// `match_id`).
-    pub(crate) fn of_body(version: u64, match_id: MatchId, body: &[u8]) -> Option<Self> {
-        #[derive(serde::Deserialize)]
-        struct Fields<'a> {
-            #[serde(borrow)]
-            left: std::borrow::Cow<'a, str>,
-            proposed_at: i64,
-            vote: Option<serde::de::IgnoredAny>,
-        }
-        let fields: Fields<'_> = serde_json::from_slice(body).ok()?;
-        let left = PhotoId::parse(&fields.left).ok()?;
-        let left_is_high = match left {
-            left if left == match_id.low() => false,
-            left if left == match_id.high() => true,
-            _ => return None,
-        };
-        Some(Self::new(
-            version,
-            fields.vote.is_some(),
-            left_is_high,
-            fields.proposed_at,
-        ))
+    /// Versions past 2^31 - 1 (a shown match is written a handful of times) saturate: a
+    /// re-proposal conditional on the wrong version would fail, never overwrite.
+    pub(crate) fn new(version: u64, judged: bool) -> Self {
+        let version = u32::try_from(version.min(u64::from(u32::MAX >> 1))).unwrap_or(0);
+        Self((version << 1) | u32::from(judged))
     }
 
     pub(crate) fn version(self) -> u64 {
-        u64::from(self.packed >> 2)
+        u64::from(self.0 >> 1)
     }
 
     pub(crate) fn judged(self) -> bool {
-        self.packed & 1 == 1
-    }
-
-    /// The match's (left, right) photos.
-    pub(crate) fn sides(self, match_id: MatchId) -> (PhotoId, PhotoId) {
-        if self.packed & 2 == 2 {
-            (match_id.high(), match_id.low())
-        } else {
-            (match_id.low(), match_id.high())
-        }
-    }
-
-    pub(crate) fn proposed_at(self) -> i64 {
-        self.proposed_at
+        self.0 & 1 == 1
     }
 }
 
-/// A judge's shown matches, compact: 48 bytes a match, sorted by match id (a hash map of
-/// `MatchId` to the same took about 80 with its alignment and spare room).
+/// A judge's shown matches, compact: 36 bytes a match, sorted by match id (a hash map of
+/// `MatchId` took about 65 with its alignment and spare room).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct History {
     entries: Vec<Entry>,
@@ -256,14 +207,7 @@ pub(crate) struct Histories {
 struct State {
     judges: HashMap<UserId, Kept>,
     n_matches: usize,
-    /// Judges whose history was read but not kept, for lack of room or being too large,
-    /// and when (up to [`MAX_DECLINED`], then cleared): a vote does not read theirs again
-    /// within [`IDLE_AFTER`], when the histories in the way may have gone idle.
-    declined: HashMap<UserId, Timestamp>,
 }
-
-/// Judges remembered as declined at most.
-const MAX_DECLINED: usize = 4096;
 
 impl Default for Histories {
     fn default() -> Self {
@@ -296,26 +240,6 @@ impl Histories {
         Some(Arc::clone(&kept.matches))
     }
 
-    /// The history of `judge` if kept, whichever version of their user record it is
-    /// complete for: a hint for a vote, which writes conditional on the version of the
-    /// match it finds there (for a request at `now`).
-    pub(crate) fn any(&self, judge: UserId, now: Timestamp) -> Option<Arc<History>> {
-        let mut state = self.state();
-        let kept = state.judges.get_mut(&judge)?;
-        kept.used = kept.used.max(now);
-        Some(Arc::clone(&kept.matches))
-    }
-
-    /// Whether a read of `judge`'s history was not kept (too large, or no room) within
-    /// [`IDLE_AFTER`] before `now`: only a request that needs the whole history should
-    /// read it again so soon.
-    pub(crate) fn declined(&self, judge: UserId, now: Timestamp) -> bool {
-        self.state()
-            .declined
-            .get(&judge)
-            .is_some_and(|&at| age(at, now) < IDLE_AFTER)
-    }
-
     /// Pass to [`Histories::keep`] with what is read after this call.
     pub(crate) fn generation(&self, judge: UserId) -> u64 {
         self.writes[stripe(judge)].load(Ordering::Acquire)
@@ -337,18 +261,13 @@ impl Histories {
         let matches = Arc::new(matches);
         let mut state = self.state();
         let raced = self.writes[stripe(judge)].load(Ordering::Acquire) != generation;
-        if raced {
+        if raced || matches.len() > MAX_KEPT_MATCHES / 4 {
             return matches;
         }
         state.forget(judge);
-        if matches.len() > MAX_KEPT_MATCHES / 4 || !state.make_room(matches.len(), now) {
-            if state.declined.len() >= MAX_DECLINED {
-                state.declined.clear();
-            }
-            state.declined.insert(judge, now);
+        if !state.make_room(matches.len(), now) {
             return matches;
         }
-        state.declined.remove(&judge);
         state.n_matches += matches.len();
         let kept = Kept {
             judge_version,
@@ -403,8 +322,6 @@ impl State {
     fn forget(&mut self, judge: UserId) {
         if let Some(old) = self.judges.remove(&judge) {
             self.n_matches -= old.matches.len();
-            // Room for judges declined before.
-            self.declined.clear();
         }
     }
 
@@ -450,11 +367,13 @@ mod tests {
     }
 
     fn history(n: u128) -> History {
-        (0..n).map(|k| (match_id(k), shown(1, false))).collect()
+        (0..n)
+            .map(|k| (match_id(k), Shown::new(1, false)))
+            .collect()
     }
 
     fn shown(version: u64, judged: bool) -> Shown {
-        Shown::new(version, judged, false, 0)
+        Shown::new(version, judged)
     }
 
     fn keep(histories: &Histories, judge: UserId, version: u64, n: u128, now: Timestamp) {
@@ -463,54 +382,12 @@ mod tests {
     }
 
     #[test]
-    fn shown_packs_version_vote_and_sides() {
-        let id = match_id(4);
-        let shown = Shown::new(41, true, true, 1234);
+    fn shown_packs_version_and_vote() {
+        let shown = Shown::new(41, true);
         assert_eq!((shown.version(), shown.judged()), (41, true));
-        assert_eq!(shown.sides(id), (id.high(), id.low()));
-        assert_eq!(shown.proposed_at(), 1234);
-        let saturated = Shown::new(u64::MAX, false, false, 0);
-        assert_eq!(saturated.version(), u64::from(u32::MAX >> 2));
+        let saturated = Shown::new(u64::MAX, false);
+        assert_eq!(saturated.version(), u64::from(u32::MAX >> 1));
         assert!(!saturated.judged());
-        assert_eq!(saturated.sides(id), (id.low(), id.high()));
-    }
-
-    #[test]
-    fn shown_reads_a_stored_match() {
-        let id = match_id(4);
-        let body = |left: PhotoId, vote: &str| {
-            format!(r#"{{"left":"{left}","right":"x","proposed_at":77,"vote":{vote}}}"#)
-        };
-        let unjudged = Shown::of_body(3, id, body(id.high(), "null").as_bytes()).unwrap();
-        assert_eq!(unjudged, Shown::new(3, false, true, 77));
-        let judged = body(
-            id.low(),
-            r#"{"vote_id":"v","winner":"a","at":1,"sent":true}"#,
-        );
-        assert_eq!(
-            Shown::of_body(4, id, judged.as_bytes()),
-            Some(Shown::new(4, true, false, 77))
-        );
-        let stranger = body(PhotoId::from_u128(5), "null");
-        assert_eq!(Shown::of_body(3, id, stranger.as_bytes()), None);
-        assert_eq!(Shown::of_body(3, id, b"{}"), None);
-    }
-
-    #[test]
-    fn a_history_too_large_or_without_room_is_remembered_as_declined() {
-        let histories = Histories::default();
-        let quarter = (MAX_KEPT_MATCHES / 4) as u128;
-        keep(&histories, JUDGE, 1, quarter + 1, at(0));
-        assert!(histories.declined(JUDGE, at(0)));
-        assert!(
-            !histories.declined(JUDGE, at(5)),
-            "room may have come since"
-        );
-        assert!(histories.any(JUDGE, at(0)).is_none());
-        keep(&histories, JUDGE, 2, 3, at(0));
-        assert!(!histories.declined(JUDGE, at(0)));
-        assert_eq!(histories.any(JUDGE, at(1)).unwrap().len(), 3);
-        assert!(histories.get(JUDGE, 1, at(1)).is_none(), "another version");
     }
 
     #[test]
