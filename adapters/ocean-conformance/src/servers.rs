@@ -66,6 +66,14 @@ pub fn server(server: &Server, test: &str) -> Option<String> {
         "{} is not reachable at {url} (set {} to its URL); start it with `{START_COMMAND}`",
         server.name, server.variable
     );
+    lacking(test, &problem)
+}
+
+/// What `test` needs and this machine lacks (`problem` says what and how to get it): under
+/// `CI=true` a panic, so a CI run never passes without it; elsewhere a skip line for `test`
+/// on stderr and `None`, so the test returns early.
+#[track_caller]
+pub fn lacking<T>(test: &str, problem: &str) -> Option<T> {
     if std::env::var("CI").is_ok_and(|ci| ci == "true") {
         panic!("{test}: {problem}");
     }
@@ -77,6 +85,19 @@ pub fn server(server: &Server, test: &str) -> Option<String> {
         eprintln!("skipped {test}: {problem}");
     }
     None
+}
+
+/// The SQL that tells whether a PostgreSQL server can install PostGIS (one boolean), for
+/// tests of the places adapter to ask before they need it.
+pub const POSTGIS_AVAILABLE_SQL: &str =
+    "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis')";
+
+/// The problem a test names when the server of `url` has no PostGIS to install.
+pub fn postgis_missing(url: &str) -> String {
+    format!(
+        "the PostgreSQL at {url} has no PostGIS to install (the places adapter needs it); \
+         `{START_COMMAND}` installs it"
+    )
 }
 
 /// Whether a TCP connection to the URL's host and port opens within a second.

@@ -30,7 +30,7 @@ fn expected_ledger() -> Vec<(i32, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_connects_migrate_once() {
-    let Some(db) = TestDb::create("migrations concurrent connects").await else {
+    let Some(db) = TestDb::create_with_postgis("migrations concurrent connects").await else {
         return;
     };
     let (places_a, places_b, search_a, search_b) = tokio::join!(

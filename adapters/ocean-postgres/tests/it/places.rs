@@ -72,7 +72,7 @@ fn geonames_cities() -> Vec<Place> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn conformance() {
-    let Some(db) = TestDb::create("places conformance").await else {
+    let Some(db) = TestDb::create_with_postgis("places conformance").await else {
         return;
     };
     let places = connect(&db).await;
@@ -81,7 +81,8 @@ async fn conformance() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn conformance_beside_the_geonames_cities() {
-    let Some(db) = TestDb::create("places conformance beside real cities").await else {
+    let Some(db) = TestDb::create_with_postgis("places conformance beside real cities").await
+    else {
         return;
     };
     let places = connect(&db).await;
@@ -117,7 +118,7 @@ async fn conformance_beside_the_geonames_cities() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_first_generation_csv_loads() {
-    let Some(db) = TestDb::create("places first generation csv").await else {
+    let Some(db) = TestDb::create_with_postgis("places first generation csv").await else {
         return;
     };
     let path = shared_data_dir().join("locations.csv");
@@ -149,7 +150,7 @@ async fn the_first_generation_csv_loads() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hostile_ids_and_codes_are_plain_text() {
-    let Some(db) = TestDb::create("places hostile ids").await else {
+    let Some(db) = TestDb::create_with_postgis("places hostile ids").await else {
         return;
     };
     let places = connect(&db).await;
@@ -197,7 +198,7 @@ async fn hostile_ids_and_codes_are_plain_text() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn duplicate_ids_in_one_load_keep_the_last() {
-    let Some(db) = TestDb::create("places duplicate ids").await else {
+    let Some(db) = TestDb::create_with_postgis("places duplicate ids").await else {
         return;
     };
     let places = connect(&db).await;

@@ -19,18 +19,38 @@ impl TestDb {
     /// Creates the database, or `None` (after a skip line) when no server answers outside CI.
     pub(crate) async fn create(test: &str) -> Option<TestDb> {
         let admin_url = servers::server(&servers::POSTGRES, test)?;
+        Some(Self::create_on(admin_url).await)
+    }
+
+    /// [`TestDb::create`] for a test of the places adapter, which needs PostGIS: `None`
+    /// (after a skip line) when the server has none to install, outside CI.
+    pub(crate) async fn create_with_postgis(test: &str) -> Option<TestDb> {
+        let admin_url = servers::server(&servers::POSTGRES, test)?;
+        let available: bool = admin_client(&admin_url)
+            .await
+            .query_one(servers::POSTGIS_AVAILABLE_SQL, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{test}: ask for PostGIS: {e}"))
+            .get(0);
+        if !available {
+            return servers::lacking(test, &servers::postgis_missing(&admin_url));
+        }
+        Some(Self::create_on(admin_url).await)
+    }
+
+    async fn create_on(admin_url: String) -> TestDb {
         let name = format!("ocean_test_{}", unique("db").replace('-', "_"));
         let client = admin_client(&admin_url).await;
         client
             .batch_execute(&format!("CREATE DATABASE \"{name}\""))
             .await
-            .unwrap_or_else(|e| panic!("{test}: CREATE DATABASE {name}: {e}"));
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
         let url = with_dbname(&admin_url, &name);
-        Some(TestDb {
+        TestDb {
             admin_url,
             name,
             url,
-        })
+        }
     }
 
     /// A plain connection to this database, for looking behind the adapters.

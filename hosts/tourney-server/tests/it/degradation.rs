@@ -114,6 +114,13 @@ async fn a_location_and_search_database_that_comes_back_serves_again_without_a_r
     else {
         return;
     };
+    if !postgis_available(&admin_url).await {
+        ocean_conformance::servers::lacking::<()>(
+            test,
+            &ocean_conformance::servers::postgis_missing(&admin_url),
+        );
+        return;
+    }
     let database = TestDatabase::create(&admin_url).await;
     let proxy = SwitchableProxy::start(database.server);
     let url = database.url_through(proxy.address);
@@ -601,6 +608,20 @@ impl TestDatabase {
         ))
         .await;
     }
+}
+
+/// Whether the PostgreSQL server of `admin_url` can install PostGIS (the places adapter's
+/// migration needs it).
+async fn postgis_available(admin_url: &str) -> bool {
+    let (client, connection) = tokio_postgres::connect(admin_url, tokio_postgres::NoTls)
+        .await
+        .expect("connect to postgresql");
+    tokio::spawn(connection);
+    client
+        .query_one(ocean_conformance::servers::POSTGIS_AVAILABLE_SQL, &[])
+        .await
+        .expect("ask for PostGIS")
+        .get(0)
 }
 
 /// A TCP proxy in front of a server that can be switched off: while down it accepts each
