@@ -174,12 +174,15 @@ pub fn percent_decode(field: &'static str, segment: &str) -> Result<String, ApiE
         .map_err(|_| ApiError::invalid(field, "not valid percent-encoded UTF-8"))
 }
 
-/// The client's address: `X-Forwarded-For`'s first entry when the `app.behind_proxy`
-/// setting says a proxy sets it, else the connection's peer (a client could forge the
-/// header); empty when neither is known. Flags record it and the per-address rate limits
-/// count by it.
+/// The client's address: behind `trusted` proxies that each append the address they saw
+/// to `X-Forwarded-For` (`app.behind_proxy`, `app.proxy_hops`), the header's entry that
+/// many from its end (what the outermost of them saw; entries further left are what the
+/// client sent, forgeable, so never used); with no proxy (`trusted` 0), no header, or
+/// fewer entries than that, the connection's peer or the header's first entry as the
+/// proxies wrote it. Empty when neither is known. Flags record it and the per-address
+/// rate limits count by it.
 pub(crate) fn client_address(
-    behind_proxy: bool,
+    trusted: usize,
 ) -> impl Filter<Extract = (String,), Error = std::convert::Infallible> + Clone {
     warp::addr::remote()
         .and(
@@ -188,18 +191,22 @@ pub(crate) fn client_address(
                 .unify(),
         )
         .map(move |peer: Option<SocketAddr>, forwarded: Option<String>| {
-            pick_address(behind_proxy, peer, forwarded.as_deref())
+            pick_address(trusted, peer, forwarded.as_deref())
         })
 }
 
-fn pick_address(behind_proxy: bool, peer: Option<SocketAddr>, forwarded: Option<&str>) -> String {
-    let first_forwarded = forwarded
-        .and_then(|header| header.split(',').next())
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty());
-    match (behind_proxy, first_forwarded) {
-        (true, Some(entry)) => entry.to_owned(),
-        _ => peer.map(|peer| peer.ip().to_string()).unwrap_or_default(),
+fn pick_address(trusted: usize, peer: Option<SocketAddr>, forwarded: Option<&str>) -> String {
+    let from_proxies = forwarded.filter(|_| trusted > 0).and_then(|header| {
+        header
+            .rsplit(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .take(trusted)
+            .last()
+    });
+    match from_proxies {
+        Some(entry) => entry.to_owned(),
+        None => peer.map(|peer| peer.ip().to_string()).unwrap_or_default(),
     }
 }
 
@@ -211,10 +218,28 @@ mod tests {
     fn forwarded_for_counts_only_behind_a_proxy() {
         let peer: Option<SocketAddr> = Some("10.0.0.7:5555".parse().unwrap());
         let forwarded = Some(" 203.0.113.9 , 10.0.0.1");
-        assert_eq!(pick_address(true, peer, forwarded), "203.0.113.9");
-        assert_eq!(pick_address(false, peer, forwarded), "10.0.0.7");
-        assert_eq!(pick_address(true, peer, Some(" ")), "10.0.0.7");
-        assert_eq!(pick_address(true, None, None), "");
+        assert_eq!(pick_address(0, peer, forwarded), "10.0.0.7");
+        assert_eq!(pick_address(1, peer, Some(" ")), "10.0.0.7");
+        assert_eq!(pick_address(1, None, None), "");
+        assert_eq!(pick_address(0, None, forwarded), "");
+    }
+
+    #[test]
+    fn forged_entries_left_of_the_proxies_are_never_used() {
+        let peer: Option<SocketAddr> = Some("10.0.0.7:5555".parse().unwrap());
+        // The client sent "6.6.6.6"; one load balancer appended what it saw.
+        let one_proxy = Some("6.6.6.6, 203.0.113.9");
+        assert_eq!(pick_address(1, peer, one_proxy), "203.0.113.9");
+        // A CDN appended the client, then the load balancer appended the CDN's edge.
+        let two_proxies = Some("6.6.6.6,203.0.113.9 , 198.51.100.4");
+        assert_eq!(pick_address(2, peer, two_proxies), "203.0.113.9");
+        assert_eq!(pick_address(1, peer, two_proxies), "198.51.100.4");
+        // Fewer entries than proxies: the first is what the outermost proxy wrote.
+        assert_eq!(
+            pick_address(3, peer, Some("203.0.113.9, 198.51.100.4")),
+            "203.0.113.9"
+        );
+        assert_eq!(pick_address(2, peer, Some("203.0.113.9,,")), "203.0.113.9");
     }
 
     #[test]

@@ -284,7 +284,7 @@ pub(crate) fn within_address_limit(
     action: Action,
 ) -> impl Filter<Extract = (), Error = Rejection> + Clone + use<> {
     let limits = Arc::clone(&state.rate_limits);
-    client_address(state.settings.app.behind_proxy)
+    client_address(state.settings.app.trusted_forwarded_entries())
         .and_then(move |address: String| {
             let checked = limits.check_address(action, &address);
             async move { checked.map_err(ApiError::reject) }

@@ -2,6 +2,7 @@
 //! listens and the game's rules that operators may tune.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 
 use serde::{Deserialize, Serialize};
 
@@ -44,11 +45,15 @@ pub struct TourneySettings {
     /// Featured tags per category (`GET /v1/tags/{category}` lists those with photos, in
     /// this order).
     pub featured_tags: BTreeMap<String, Vec<String>>,
-    /// Whether the server runs behind a reverse proxy that sets `X-Forwarded-For`: the
-    /// client address recorded with a flag, and counted by the per-address rate limits, is
-    /// then that header's first entry, else the connection's peer address (a client could
-    /// forge the header).
+    /// Whether the server runs behind a reverse proxy that appends to `X-Forwarded-For`:
+    /// the client address recorded with a flag, and counted by the per-address rate limits,
+    /// is then the entry `proxy_hops` from the header's end (what the outermost trusted
+    /// proxy saw), else the connection's peer address. Entries further left are whatever
+    /// the client sent, so they are never used.
     pub behind_proxy: bool,
+    /// How many proxies in front of the server each append to `X-Forwarded-For` (1: one
+    /// load balancer; 2: a CDN and a load balancer). Only with `behind_proxy`.
+    pub proxy_hops: NonZeroU32,
     /// The server's public base URL, where share pages live (`share_url` is
     /// `<public_url>/<photo id>`); unset: the embedded media backend's `public_url`, else
     /// the listen address.
@@ -160,6 +165,18 @@ pub enum LogFormat {
     Json,
 }
 
+impl TourneySettings {
+    /// How many `X-Forwarded-For` entries, counted from the end, trusted proxies appended:
+    /// `proxy_hops` behind a proxy, else 0 (the connection's peer is the client).
+    pub fn trusted_forwarded_entries(&self) -> usize {
+        if self.behind_proxy {
+            usize::try_from(self.proxy_hops.get()).unwrap_or(usize::MAX)
+        } else {
+            0
+        }
+    }
+}
+
 impl Default for TourneySettings {
     fn default() -> Self {
         Self {
@@ -188,6 +205,7 @@ impl Default for TourneySettings {
                 })
                 .collect(),
             behind_proxy: false,
+            proxy_hops: NonZeroU32::MIN,
             public_url: None,
             log_format: LogFormat::Text,
             sentry_dsn: None,

@@ -59,13 +59,13 @@ impl From<FlagView> for Flag {
 
 /// This group's routes.
 pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let behind_proxy = state.settings.app.behind_proxy;
+    let trusted_forwarded = state.settings.app.trusted_forwarded_entries();
     let user = warp::path!("v1" / "users" / String / "flags")
         .and(warp::post())
         .and(within_address_limit(&state, Action::Flags))
         .and(authenticated_within(state.clone(), Action::Flags))
         .and(json_body::<FlagBody>())
-        .and(client_address(behind_proxy))
+        .and(client_address(trusted_forwarded))
         .and(with_state(state.clone()))
         .then(flag_user)
         .map(respond);
@@ -74,7 +74,7 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(within_address_limit(&state, Action::Flags))
         .and(authenticated_within(state.clone(), Action::Flags))
         .and(json_body::<FlagBody>())
-        .and(client_address(behind_proxy))
+        .and(client_address(trusted_forwarded))
         .and(with_state(state.clone()))
         .then(flag_photo)
         .map(respond);
@@ -83,7 +83,7 @@ pub(crate) fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(within_address_limit(&state, Action::Flags))
         .and(authenticated_within(state.clone(), Action::Flags))
         .and(json_body::<FlagBody>())
-        .and(client_address(behind_proxy))
+        .and(client_address(trusted_forwarded))
         .and(with_state(state))
         .then(flag_comment)
         .map(respond);

@@ -1,7 +1,9 @@
 //! Flags over HTTP: users, photos and comments flagged with `{reason}` answer the flag with
 //! the flagger and the client address; a second flag by the same user is 409, something
 //! that does not exist 404, a bad reason 400 naming `reason`; `X-Forwarded-For` counts only
-//! when the `behind_proxy` setting says so.
+//! when the `behind_proxy` setting says so, and only the entries its trusted proxies added.
+
+use std::num::NonZeroU32;
 
 use serde_json::{Value, json};
 
@@ -127,9 +129,18 @@ async fn users_photos_and_comments_are_flagged_once_per_flagger() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarded_for_counts_only_behind_a_proxy() {
-    for (behind_proxy, expected_ip) in [(true, "203.0.113.7"), (false, "127.0.0.1")] {
+    // The client forged 6.6.6.6; each trusted proxy appended the address it saw.
+    let cases = [
+        (false, 1, "6.6.6.6, 203.0.113.7", "127.0.0.1"),
+        (true, 1, "6.6.6.6, 203.0.113.7", "203.0.113.7"),
+        (true, 2, "6.6.6.6, 203.0.113.7, 10.0.0.1", "203.0.113.7"),
+    ];
+    for (behind_proxy, proxy_hops, forwarded, expected_ip) in cases {
         let server = TestServer::start_with(
-            |settings| settings.app.behind_proxy = behind_proxy,
+            |settings| {
+                settings.app.behind_proxy = behind_proxy;
+                settings.app.proxy_hops = NonZeroU32::new(proxy_hops).expect("hops");
+            },
             |state| state,
         )
         .await;
@@ -143,7 +154,7 @@ async fn forwarded_for_counts_only_behind_a_proxy() {
                 &[
                     ("authorization", &auth),
                     ("content-type", "application/json"),
-                    ("x-forwarded-for", "203.0.113.7, 10.0.0.1"),
+                    ("x-forwarded-for", forwarded),
                 ],
                 br#"{"reason":"rude"}"#.to_vec(),
             )
