@@ -459,6 +459,36 @@ const ORDER_WHOLE: DrawOptions = DrawOptions {
     sample_when_sure: false,
 };
 
+/// Racing the free pairs of a tier that surely fills, after classifying every pair.
+const RACE: DrawOptions = DrawOptions {
+    race_when_it_fills: true,
+    sample_when_sure: false,
+};
+
+/// What `propose` does: sampling from the running totals when the fill is sure.
+const SAMPLE: DrawOptions = DrawOptions {
+    race_when_it_fills: true,
+    sample_when_sure: true,
+};
+
+/// Asserts drawing with `options` gives the first pair and the photos shown as often as
+/// ordering every tier whole, over `n_runs` seeds each; returns how often each pair came
+/// first with `options`.
+fn assert_draws_like_ordering_whole(
+    candidates: &[PairingCandidate],
+    config: &PairingConfig,
+    history: &JudgeHistory,
+    options: DrawOptions,
+    n_runs: u64,
+) -> HashMap<MatchId, f64> {
+    let (first, shown) = draw_frequencies(candidates, config, history, options, n_runs);
+    let (whole_first, whole_shown) =
+        draw_frequencies(candidates, config, history, ORDER_WHOLE, n_runs);
+    assert_close(&first, &whole_first, n_runs, "first pair");
+    assert_close(&shown, &whole_shown, n_runs, "photo shown");
+    first
+}
+
 /// Asserts two estimates of each probability, from `n_runs` runs each, agree within five
 /// standard errors.
 fn assert_close<K: std::hash::Hash + Eq + std::fmt::Debug>(
@@ -518,16 +548,8 @@ fn racing_the_free_pairs_draws_like_ordering_the_whole_tier() {
             ..config(strategy)
         };
         let history = JudgeHistory::default();
-        let race = DrawOptions {
-            race_when_it_fills: true,
-            sample_when_sure: false,
-        };
-        let (raced_first, raced_shown) =
-            draw_frequencies(&candidates, &config, &history, race, n_runs);
-        let (whole_first, whole_shown) =
-            draw_frequencies(&candidates, &config, &history, ORDER_WHOLE, n_runs);
-        assert_close(&raced_first, &whole_first, n_runs, "first pair");
-        assert_close(&raced_shown, &whole_shown, n_runs, "photo shown");
+        let raced_first =
+            assert_draws_like_ordering_whole(&candidates, &config, &history, RACE, n_runs);
         // New photos first: every first pair has one.
         let cold: HashSet<PhotoId> = candidates
             .iter()
@@ -599,16 +621,7 @@ fn sampling_the_unseen_pairs_draws_like_ordering_the_whole_tier() {
                 );
             }
         }
-        let sample = DrawOptions {
-            race_when_it_fills: true,
-            sample_when_sure: true,
-        };
-        let (sampled_first, sampled_shown) =
-            draw_frequencies(&candidates, &config, &history, sample, n_runs);
-        let (whole_first, whole_shown) =
-            draw_frequencies(&candidates, &config, &history, ORDER_WHOLE, n_runs);
-        assert_close(&sampled_first, &whole_first, n_runs, "first pair");
-        assert_close(&sampled_shown, &whole_shown, n_runs, "photo shown");
+        assert_draws_like_ordering_whole(&candidates, &config, &history, SAMPLE, n_runs);
     }
 }
 
@@ -632,16 +645,10 @@ fn when_most_draws_miss_the_qualifying_pairs_are_raced_instead() {
             max_matches: 1,
             ..config(strategy)
         };
-        let sample = DrawOptions {
-            race_when_it_fills: true,
-            sample_when_sure: true,
-        };
-        let (sampled_first, _) = draw_frequencies(&candidates, &config, &history, sample, n_runs);
-        let (whole_first, _) =
-            draw_frequencies(&candidates, &config, &history, ORDER_WHOLE, n_runs);
+        let sampled_first =
+            assert_draws_like_ordering_whole(&candidates, &config, &history, SAMPLE, n_runs);
         assert!(sampled_first.keys().all(|pair| unseen.contains(pair)));
         assert_eq!(sampled_first.len(), 3, "{sampled_first:?}");
-        assert_close(&sampled_first, &whole_first, n_runs, "first pair");
     }
 }
 
