@@ -14,7 +14,10 @@
 #  4. creates judges over HTTP (POST /v1/users, PATCH their location to the photos' place)
 #     and has the vote judges ask for games until LOAD_VOTE_IDS matches are proposed;
 #  5. runs wrk -t$LOAD_THREADS -c$LOAD_CONNECTIONS -d$LOAD_DURATION --latency against, in turn:
-#     the hello-world, GET /v1/leaderboards/{category}/all, GET /v1/users/me/matches
+#     the hello-world, two floors on the same hello-world server (GET /body/{n}: a body as
+#     large as the board page the server sends; PUT /write/{key}: one record written
+#     through the embedded records port per request, scripts/load/writes.lua),
+#     GET /v1/leaderboards/{category}/all, GET /v1/users/me/matches
 #     (scripts/load/matches.lua) and PUT /v1/users/me/matches/{id} (scripts/load/votes.lua,
 #     each proposed match voted once). Votes run last so the worker's scoring of them does
 #     not overlap another run;
@@ -23,7 +26,7 @@
 #
 # Settings (environment): LOAD_THREADS (2), LOAD_CONNECTIONS (64), LOAD_DURATION (20s),
 # LOAD_PHOTOS (300), LOAD_BOARD_QUERY (none; e.g. "?count=10"), LOAD_VOTE_JUDGES (128),
-# LOAD_VOTE_IDS (120000), LOAD_MATCH_JUDGES (256), CARGO_TARGET_DIR (where the binaries
+# LOAD_VOTE_IDS (200000), LOAD_MATCH_JUDGES (256), CARGO_TARGET_DIR (where the binaries
 # are, as for cargo), LOAD_KEEP=1 keeps the work directory (logs, wrk outputs),
 # LOAD_SKIP_BUILD=1 skips cargo, LOAD_PERF=1 records the server's CPU profile during each
 # run with `perf record -g` into $WORK/perf-NAME.data (implies LOAD_KEEP=1; read it with
@@ -42,7 +45,7 @@ CONNECTIONS=${LOAD_CONNECTIONS:-64}
 DURATION=${LOAD_DURATION:-20s}
 PHOTOS=${LOAD_PHOTOS:-300}
 VOTE_JUDGES=${LOAD_VOTE_JUDGES:-128}
-VOTE_IDS=${LOAD_VOTE_IDS:-120000}
+VOTE_IDS=${LOAD_VOTE_IDS:-200000}
 MATCH_JUDGES=${LOAD_MATCH_JUDGES:-256}
 # The photos' place and the category judges see by default (the app's default_view_category).
 LOCATION="34.0522,-118.2437"
@@ -171,8 +174,9 @@ propose_for() {
 }
 
 # The cadence serves about 26 matches per 4 responses (10, a tournament, 8, 8): ask for
-# 10 % more than that needs. The server took 1,000 to 3,400 votes a second on the 2-core
-# machine, so 120,000 matches last the 20 s with room to spare (the run checks it).
+# 10 % more than that needs. The server took up to 8,000 votes a second on the 2-core
+# machine (2026-12-07), so 200,000 matches last the 20 s with room to spare (the run
+# checks it).
 ROUNDS=$(((VOTE_IDS / VOTE_JUDGES) * 4 * 11 / (26 * 10) + 2))
 log "proposing about $VOTE_IDS matches to the vote judges ($ROUNDS requests each)"
 mkdir -p "$WORK/proposed"
@@ -242,7 +246,11 @@ run_wrk() {
         others = busy - server - hello - wrk; if (others < 0) others = 0
         printf "%.0f %.0f %.0f %.0f %.0f", server / s, wrk / s, hello / s, others / s, irq / s }')
 }
+BOARD_BYTES=$(curl -sf -o /dev/null -w '%{size_download}' -H "authorization: Bearer $VIEWER" \
+    "$SERVER/v1/leaderboards/$CATEGORY/all$BOARD_QUERY") || die "GET the board failed"
 run_wrk hello "$HELLO/"
+run_wrk body "$HELLO/body/$BOARD_BYTES"
+run_wrk write -s scripts/load/writes.lua "$HELLO"
 run_wrk board -H "authorization: Bearer $VIEWER" "$SERVER/v1/leaderboards/$CATEGORY/all$BOARD_QUERY"
 run_wrk matches -s scripts/load/matches.lua "$SERVER" -- "$WORK/match-judges" "$THREADS"
 run_wrk votes -s scripts/load/votes.lua "$SERVER" -- "$WORK/votes" "$THREADS"
@@ -272,9 +280,11 @@ echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency; $(nproc) cores ($(sed
 echo
 echo "| target | req/s | p50 | p99 | requests | non-2xx | ratio to hello |"
 echo "|---|---|---|---|---|---|---|"
-for run in hello board matches votes; do
+for run in hello body write board matches votes; do
     case $run in
     hello) target="\`GET /\` bare warp hello-world" ;;
+    body) target="\`GET /body/$BOARD_BYTES\` hello-world, the board's body size (floor)" ;;
+    write) target="\`PUT /write/{key}\` hello-world + one record write (floor)" ;;
     board) target="\`GET /v1/leaderboards/$CATEGORY/all$BOARD_QUERY\`" ;;
     matches) target="\`GET /v1/users/me/matches\`" ;;
     votes) target="\`PUT /v1/users/me/matches/{id}\` (votes)" ;;
@@ -284,7 +294,7 @@ for run in hello board matches votes; do
     echo "| $target | $rps | $(pct_of "$run" 50) ms | $(pct_of "$run" 99) ms | $(total_of "$run") | $(non2xx_of "$run") | $ratio |"
 done
 echo
-for run in hello board matches votes; do
+for run in hello body write board matches votes; do
     errors=$(errors_of "$run")
     [[ -z $errors ]] || echo "socket errors ($run): $errors"
 done
@@ -292,7 +302,7 @@ echo "CPU during each run, % of one core (the machine has $(($(nproc) * 100)) %)
 echo
 echo "| run | server | wrk | hello-world | other processes | interrupts (softirq) | server memory after it |"
 echo "|---|---|---|---|---|---|---|"
-for run in hello board matches votes; do
+for run in hello body write board matches votes; do
     read -r server wrk hello others irq <<<"${CPU[$run]}"
     echo "| $run | $server % | $wrk % | $hello % | $others % | $irq % | ${RSS[$run]} |"
 done

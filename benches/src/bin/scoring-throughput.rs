@@ -17,6 +17,13 @@
 //! a photo the game wrote never does) and an applied period, as a long-running worker meets
 //! them. Then each run appends `--votes` votes between random pairs of photos and times one
 //! period scoring them all.
+//!
+//! `--floor` times, instead, the storage work no exactly-once scoring layout on this store
+//! can skip, in the same records store and shape: one small rating record (about 100 bytes,
+//! not the photo's whole record) read and written back, conditionally, for each photo the
+//! votes touch (commits of 99, 16 in flight, as scoring sends its photo writes), and one
+//! marker per vote (a resent vote must be recognised in any later period). No decoding,
+//! rating, wins, owners or checkpoint: what votes/s this reaches bounds any layout.
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -24,7 +31,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use benches::embedded_game::{Seeding, game_in, seed_photos};
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use ocean::Stream;
+use ocean::records::{Condition, Item, Key, MAX_COMMIT_WRITES, Records as _, Write};
 use ocean::stream::NewRecord;
 use ocean_embedded::{EmbeddedRecords, EmbeddedStream};
 use rand::rngs::SmallRng;
@@ -35,12 +44,15 @@ use tourney_core::{PhotoId, Timestamp, UserId};
 const HELP: &str = "\
 scoring-throughput: votes scored per second by one rating period on the embedded backend
 
-USAGE: scoring-throughput [--votes N] [--photos M] [--photos-per-owner K] [--runs R]
+USAGE: scoring-throughput [--votes N] [--photos M] [--photos-per-owner K] [--runs R] [--floor]
 
   --votes N             votes per period (default 10000)
   --photos M            photos the votes are spread over (default 200)
   --photos-per-owner K  photos each owner has (default 10)
   --runs R              periods to time, each over N fresh votes (default 3)
+  --floor               time only the storage work any scoring layout needs: read and
+                        write back a small rating record per photo the votes touch, and
+                        write a marker per vote (no game, no decoding, no rating)
   -h, --help            this text
 
 Seeding (photos written through the records port, votes appended to the stream) is not
@@ -55,6 +67,7 @@ struct Options {
     photos: usize,
     photos_per_owner: usize,
     runs: usize,
+    floor: bool,
 }
 
 fn options() -> Result<Option<Options>> {
@@ -63,11 +76,16 @@ fn options() -> Result<Option<Options>> {
         photos: 200,
         photos_per_owner: 10,
         runs: 3,
+        floor: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let target = match flag.as_str() {
             "-h" | "--help" => return Ok(None),
+            "--floor" => {
+                options.floor = true;
+                continue;
+            }
             "--votes" => &mut options.votes,
             "--photos" => &mut options.photos,
             "--photos-per-owner" => &mut options.photos_per_owner,
@@ -96,6 +114,9 @@ async fn main() -> Result<()> {
     };
     let dir = tempfile::tempdir()?;
     let records = Arc::new(EmbeddedRecords::open(dir.path())?);
+    if options.floor {
+        return floor(records.as_ref(), &options).await;
+    }
     let stream = Arc::new(EmbeddedStream::open(dir.path())?);
     let config = GameConfig {
         default_place: "la".to_owned(),
@@ -167,6 +188,88 @@ async fn main() -> Result<()> {
     }
     let idle = game.score_period(now).await?;
     anyhow::ensure!(idle.idle, "nothing left after the runs");
+    Ok(())
+}
+
+/// `--floor`: the storage work of `options.runs` periods on small rating records.
+async fn floor(records: &EmbeddedRecords, options: &Options) -> Result<()> {
+    let mut rng = SmallRng::seed_from_u64(1);
+    let rating_key = |photo: usize| Key::new(format!("f#{photo:08}"), "rating");
+    let rating_body = |rng: &mut SmallRng| {
+        let rating: [f64; 3] = rng.random();
+        let games: [u32; 2] = rng.random();
+        format!(
+            r#"{{"mu":{},"phi":{},"sigma":{},"wins":{},"losses":{},"period":"0000000001"}}"#,
+            rating[0], rating[1], rating[2], games[0], games[1]
+        )
+        .into_bytes()
+    };
+    let seeded: Vec<Write> = (0..options.photos)
+        .map(|photo| Write::put(Item::new(rating_key(photo), 1, rating_body(&mut rng))))
+        .collect();
+    for chunk in seeded.chunks(10_000) {
+        records.write_batch(chunk.to_vec()).await?;
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{} rating records seeded (not timed)", options.photos)?;
+    for run in 1..=options.runs {
+        let mut photos: Vec<usize> = (0..options.votes * 2)
+            .map(|_| rng.random_range(0..options.photos))
+            .collect();
+        photos.sort_unstable();
+        photos.dedup();
+        let keys: Vec<Key> = photos.iter().map(|photo| rating_key(*photo)).collect();
+        let started = Instant::now();
+        let stored = records.get_many(&keys).await?;
+        let read = started.elapsed();
+        let mut writes = Vec::with_capacity(keys.len());
+        for (key, item) in keys.into_iter().zip(stored) {
+            let version = item.context("a seeded rating record")?.version;
+            writes.push(Write::Put {
+                item: Item::new(key, version + 1, rating_body(&mut rng)),
+                condition: Condition::VersionIs(version),
+            });
+        }
+        let commits: Vec<Vec<Write>> = writes
+            .chunks(MAX_COMMIT_WRITES - 1)
+            .map(<[Write]>::to_vec)
+            .collect();
+        let write_started = Instant::now();
+        futures_util::stream::iter(commits)
+            .map(|commit| records.commit(commit))
+            .buffer_unordered(16)
+            .try_collect::<()>()
+            .await?;
+        let written = write_started.elapsed();
+        let markers: Vec<Write> = (0..options.votes)
+            .map(|_| {
+                let vote_id = format!("{:032x}", rng.random::<u128>());
+                Write::put(Item::new(
+                    Key::new(format!("v#{vote_id}"), "scored"),
+                    1,
+                    br#"{"period":"0000000002"}"#.to_vec(),
+                ))
+            })
+            .collect();
+        let markers_started = Instant::now();
+        records.write_batch(markers).await?;
+        let marked = markers_started.elapsed();
+        let elapsed = started.elapsed();
+        writeln!(
+            out,
+            "floor run {run}: {} votes over {} photos ({} rated) in {:.3} s = {:.0} votes/s; \
+             read {} write {} markers {}",
+            options.votes,
+            options.photos,
+            photos.len(),
+            elapsed.as_secs_f64(),
+            options.votes as f64 / elapsed.as_secs_f64(),
+            millis(read),
+            millis(written),
+            millis(marked),
+        )?;
+        out.flush()?;
+    }
     Ok(())
 }
 
