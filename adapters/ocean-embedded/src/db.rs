@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ocean::{Error, Result};
+use ocean::{Error, ErrorKind, Result};
 use rusqlite::Connection;
 use tokio::sync::Semaphore;
 
@@ -98,21 +98,27 @@ impl Db {
     /// microseconds from SQLite's page cache or the OS's; handing it to the blocking pool
     /// and back costs more than that (two thread wake-ups), and under load that hand-off
     /// was most of a vote's read. Longer reads (queries, large batches) use [`Db::read`].
+    ///
+    /// The inline attempt never waits for a lock: when another connection holds the file
+    /// (another process in exclusive locking mode, a recovery after a crash), it gives up at
+    /// once and the read waits its busy timeout on the blocking pool instead, so the async
+    /// runtime's thread and every task on it keep running meanwhile.
     pub(crate) async fn read_short<T, F>(self: &Arc<Self>, read: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: Fn(&Connection) -> Result<T> + Send + 'static,
     {
-        match Arc::clone(&self.free_readers).try_acquire_owned() {
-            Ok(permit) => {
-                let reader = Reader::take(self)?;
-                let result = read(reader.connection());
-                drop(reader);
-                drop(permit);
-                result
+        if let Ok(permit) = Arc::clone(&self.free_readers).try_acquire_owned() {
+            let reader = Reader::take(self)?;
+            let inline = without_waiting(reader.connection(), &read);
+            drop(reader);
+            drop(permit);
+            match inline {
+                Err(error) if error.kind() == ErrorKind::Unavailable => {}
+                done => return done,
             }
-            Err(_) => self.read(read).await,
         }
+        self.read(read).await
     }
 
     /// Runs `write` on the one writer connection in the calling thread (a blocking one).
@@ -268,6 +274,9 @@ impl Drop for Reader<'_> {
     }
 }
 
+/// How long a connection waits for a lock another connection holds before the call fails
+/// as [`ErrorKind::Unavailable`] (retryable).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Pages (KiB, as SQLite's negative `cache_size`) the writer connection may cache: a
 /// scoring period rewrites thousands of photos, and every page it re-reads from its own
 /// cache is a `pread` saved (from the OS page cache: a few microseconds). 4 MiB holds every
@@ -302,9 +311,7 @@ const SPILL_KIB: i64 = 16 * 1024;
 /// each connection's map of the file would count in the process's resident memory.
 fn connect(path: &Path, cache_kib: i64) -> Result<Connection> {
     let connection = Connection::open(path).map_err(from_sqlite)?;
-    connection
-        .busy_timeout(Duration::from_secs(10))
-        .map_err(from_sqlite)?;
+    connection.busy_timeout(BUSY_TIMEOUT).map_err(from_sqlite)?;
     let spill_pages = SPILL_KIB * 1024 / PAGE_BYTES;
     connection
         .execute_batch(&format!(
@@ -318,6 +325,20 @@ fn connect(path: &Path, cache_kib: i64) -> Result<Connection> {
         ))
         .map_err(from_sqlite)?;
     Ok(connection)
+}
+
+/// Runs `read` on `connection` with no busy timeout (a locked file is
+/// [`ErrorKind::Unavailable`] at once), then gives the connection its timeout back.
+fn without_waiting<T>(
+    connection: &Connection,
+    read: impl FnOnce(&Connection) -> Result<T>,
+) -> Result<T> {
+    connection
+        .busy_timeout(Duration::ZERO)
+        .map_err(from_sqlite)?;
+    let result = read(connection);
+    connection.busy_timeout(BUSY_TIMEOUT).map_err(from_sqlite)?;
+    result
 }
 
 /// Runs `read` on a reader connection whose page cache may grow to `cache_kib` meanwhile
@@ -347,4 +368,51 @@ pub(crate) fn prepare<'c>(
     sql: &str,
 ) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
     connection.prepare_cached(sql)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(dir: &tempfile::TempDir) -> Arc<Db> {
+        Db::open(
+            &dir.path().join("t.sqlite3"),
+            "CREATE TABLE IF NOT EXISTS t (x);",
+        )
+        .expect("open")
+    }
+
+    fn busy_timeout_ms(connection: &Connection) -> Result<i64> {
+        connection
+            .query_row("PRAGMA busy_timeout", [], |row| row.get(0))
+            .map_err(from_sqlite)
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_short_read_never_waits_for_a_lock_on_the_runtime_thread() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let db = open(&dir);
+        assert_eq!(db.read_short(busy_timeout_ms).await.expect("inline"), 0);
+        let usual = i64::try_from(BUSY_TIMEOUT.as_millis()).expect("ms");
+        assert_eq!(db.read(busy_timeout_ms).await.expect("pooled"), usual);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_short_read_that_finds_the_file_locked_waits_on_the_blocking_pool() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let db = open(&dir);
+        let runtime_thread = std::thread::current().id();
+        let read = move |connection: &Connection| {
+            if std::thread::current().id() == runtime_thread {
+                // What SQLite answers when another connection holds the file.
+                return Err(from_sqlite(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                    None,
+                )));
+            }
+            busy_timeout_ms(connection)
+        };
+        let usual = i64::try_from(BUSY_TIMEOUT.as_millis()).expect("ms");
+        assert_eq!(db.read_short(read).await.expect("read"), usual);
+    }
 }
