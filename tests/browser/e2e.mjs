@@ -5,8 +5,10 @@
 //   E2E_ARTIFACTS  where screenshots go (default ../../target/browser-artifacts)
 //   E2E_PHOTO      a JPEG to upload (default: one drawn on a canvas by the browser)
 //   CHROMIUM       the browser (default /usr/bin/chromium)
+//   E2E_MIN_VOTE_DELAY_MS  the server's app.min_vote_delay_ms (default 1000, as run.sh sets)
 // The flow: sign up with the browser's location, upload a photo and see it become ready,
-// judge ten pairs (clicks and arrow keys), judge and report a tournament, see a board score
+// judge ten pairs (clicks and arrow keys), judge and report a tournament quicker than a person
+// judges and see it held for review, see a board score
 // move once the server's worker has scored, comment, follow, and visit every main screen at
 // a desktop and a phone size. Any console error, page error, failed request or HTTP error
 // answer fails the run, and so does a form control without a label or a page wider than a
@@ -27,6 +29,11 @@ const APP = `${BASE}/app/`;
 const GEOLOCATION = { latitude: 34.0522, longitude: -118.2437 };
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
+/**
+ * The server's `app.min_vote_delay_ms` as run.sh sets it: a vote sooner than this after its
+ * pair was proposed (a tournament report sooner than 15 times this) is held for review.
+ */
+const MIN_VOTE_DELAY_MS = Number(process.env.E2E_MIN_VOTE_DELAY_MS || 1000);
 
 if (!BASE) {
   console.error('e2e: set E2E_BASE_URL to the server (tests/browser/run.sh does)');
@@ -286,14 +293,18 @@ async function main() {
       await page.waitForSelector('.pair .delta-win');
       await checkAccessibility(page, 'judge');
       await shoot(page, 'desktop-judge');
+      // The ten pairs were proposed together: once they are older than the server's minimum
+      // delay every vote on them counts.
+      await page.waitForTimeout(MIN_VOTE_DELAY_MS + 200);
       for (let n = 0; n < 10; n += 1) {
         if (await page.$('.tournament')) throw new Error(`a tournament came after ${n} pairs, not 10`);
         await voteOnMatch(page, n);
       }
       await page.waitForSelector('#vote-count:text-is("10")');
+      if (await page.isVisible('#held-count')) throw new Error('a vote on a pair was held for review');
     });
 
-    await step('judge a tournament two photos at a time, then report it', async () => {
+    await step('judge a tournament two photos at a time, report it too quickly, and see it held', async () => {
       await page.waitForSelector('.tournament #tournament-title:has-text("game 1 of 15")');
       await shoot(page, 'desktop-tournament');
       for (let game = 1; game <= 15; game += 1) {
@@ -303,8 +314,11 @@ async function main() {
         if (game % 3 === 0) await page.keyboard.press(side === 'left' ? 'ArrowLeft' : 'ArrowRight');
         else await page.click(`.tournament-pair button.pick[data-side="${side}"]`);
       }
-      await page.waitForSelector('#tournament-title:text-is("Tournament reported")');
-      await page.waitForSelector('#vote-count:text-is("25")');
+      // Fifteen games in a few seconds, far sooner than fifteen times the minimum delay.
+      await page.waitForSelector('#tournament-title:text-is("Tournament held for review")');
+      await page.waitForSelector('.champion p:has-text("held for review")');
+      await page.waitForSelector('#held-count:text-is("15")');
+      await page.waitForSelector('#vote-count:text-is("10")');
       await checkAccessibility(page, 'tournament');
       await shoot(page, 'desktop-tournament-reported');
     });

@@ -10,7 +10,7 @@
 #  3. seeds a fresh data directory (seed-demo: 20 photographers in Los Angeles) and starts
 #     `tourney-server serve --listen 127.0.0.1:0` on it, scoring every second;
 #  4. runs e2e.mjs against it (sign up, upload, judge ten pairs and a tournament, see the
-#     board change, comment, follow, every main screen at a desktop and a phone size), then
+#     tournament reported too quickly held for review, see the board change, comment, follow, every main screen at a desktop and a phone size), then
 #     stops the server.
 #
 # Screenshots and the server's log go to target/browser-artifacts/ (E2E_ARTIFACTS to change).
@@ -76,9 +76,13 @@ ensure_node
 serve_build
 
 # The server gets only these settings: the embedded backend in a fresh data directory,
-# scoring every second so the board moves within the test.
+# scoring every second so the board moves within the test, and votes held for review when
+# they come within a second of their proposal (a tournament report within 15 s), which
+# e2e.mjs waits out for its pairs and does not for its tournament.
 serve_fresh_env browser-e2e
 export OCEAN__APP__SCORE_INTERVAL_SECS=1
+export OCEAN__APP__MIN_VOTE_DELAY_MS=1000
+export E2E_MIN_VOTE_DELAY_MS=$OCEAN__APP__MIN_VOTE_DELAY_MS
 mkdir -p "$ARTIFACTS"
 rm -f "$ARTIFACTS"/*.png
 

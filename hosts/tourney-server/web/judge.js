@@ -25,10 +25,15 @@ export async function render(root, route, context) {
   const pendingVotes = new Set();
   let loading = null;
   let votes = 0;
+  let held = 0;
   let current = null;
   let exhausted = false;
 
   const voteCount = h('output', { id: 'vote-count', 'aria-label': 'votes recorded' }, '0');
+  // Votes cast sooner after the pair was shown than a person judges are recorded but held
+  // for review: they count only if an admin releases them (`app.min_vote_delay_ms`).
+  const heldCount = h('output', { id: 'held-count', 'aria-label': 'votes held for review' }, '0');
+  const heldNote = h('span', { class: 'held-note', hidden: true }, ' · held for review: ', heldCount);
   const stage = h('div', { class: 'stage' });
   const me = context.me;
   const pool = tag
@@ -39,7 +44,7 @@ export async function render(root, route, context) {
       h('h1', {}, 'Which is better?'),
       h('p', { class: 'pool' }, pool),
       h('p', { class: 'hint' }, 'Click or tap the better photo, or press ', h('kbd', {}, '←'), ' or ', h('kbd', {}, '→'), '.'),
-      h('p', { class: 'counter' }, 'Votes recorded: ', voteCount)),
+      h('p', { class: 'counter' }, 'Votes recorded: ', voteCount, heldNote)),
     stage);
 
   async function fetchBatch() {
@@ -143,11 +148,25 @@ export async function render(root, route, context) {
       side(right.photo, 'right', right)));
   }
 
+  /** Counts `games` votes as the server took them: counted, or held for review. */
+  function tally(recorded, games) {
+    if (recorded && recorded.held) {
+      held += games;
+      heldCount.textContent = String(held);
+      heldNote.hidden = false;
+    } else {
+      votes += games;
+      voteCount.textContent = String(votes);
+    }
+  }
+
   function sendVote(matchId, winner) {
     const vote = api('PUT', `/users/me/matches/${matchId}`, { winner }).then(
-      () => {
-        votes += 1;
-        voteCount.textContent = String(votes);
+      (recorded) => {
+        tally(recorded, 1);
+        if (recorded && recorded.held) {
+          notify('That vote came sooner than a person judges, so it is held for review: take a moment to look at both photos.');
+        }
       },
       (error) => notify(`Your vote was not recorded: ${error.message}`, 'error'),
     );
@@ -187,8 +206,9 @@ export async function render(root, route, context) {
       fill(bracket, bracketView(tournament.photos, winners, GAMES));
       heading.textContent = 'Sending your bracket…';
       fill(pairBox);
+      let recorded;
       try {
-        await api('PUT', `/users/me/tournaments/${tournament.id}`, { winners: winners.map((photo) => photo.id) });
+        recorded = await api('PUT', `/users/me/tournaments/${tournament.id}`, { winners: winners.map((photo) => photo.id) });
       } catch (error) {
         heading.textContent = 'The bracket was not recorded';
         fill(pairBox, errorBox(error));
@@ -196,17 +216,20 @@ export async function render(root, route, context) {
       } finally {
         localStorage.removeItem(PENDING_TOURNAMENT);
       }
-      votes += GAMES;
-      voteCount.textContent = String(votes);
+      tally(recorded, GAMES);
+      const isHeld = Boolean(recorded && recorded.held);
       const champion = winners[GAMES - 1];
-      heading.textContent = 'Tournament reported';
+      heading.textContent = isHeld ? 'Tournament held for review' : 'Tournament reported';
       const more = h('button', { type: 'button', id: 'continue-judging' }, 'Keep judging');
       more.addEventListener('click', () => next());
+      const counted = isHeld
+        ? `Your ${GAMES} games were reported sooner than a person judges them, so they are held for review and count only if an admin releases them.`
+        : `All ${GAMES} games count as votes.`;
       fill(pairBox, h('div', { class: 'champion' },
-        h('p', {}, `Your champion: ${nameOf(champion.owner)}'s photo. All ${GAMES} games count as votes.`),
+        h('p', {}, `Your champion: ${nameOf(champion.owner)}'s photo. ${counted}`),
         h('a', { href: `#/photo/${champion.id}`, class: 'champion-photo' }, photoImage(champion, 'medium')),
         more));
-      notify('Tournament reported');
+      notify(isHeld ? 'Tournament held for review' : 'Tournament reported');
       more.focus();
     }
 
