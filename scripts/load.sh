@@ -14,9 +14,10 @@
 #  4. creates judges over HTTP (POST /v1/users, PATCH their location to the photos' place)
 #     and has the vote judges ask for games until LOAD_VOTE_IDS matches are proposed;
 #  5. runs wrk -t$LOAD_THREADS -c$LOAD_CONNECTIONS -d$LOAD_DURATION --latency against, in turn:
-#     the hello-world, two floors on the same hello-world server (GET /body/{n}: a body as
+#     the hello-world, three floors on the same hello-world server (GET /body/{n}: a body as
 #     large as the board page the server sends; PUT /write/{key}: one record written
-#     through the embedded records port per request, scripts/load/writes.lua),
+#     through the embedded records port per request; PUT /vote/{key}: a read, a write and
+#     a stream append, what any vote must do; scripts/load/writes.lua),
 #     GET /v1/leaderboards/{category}/all, GET /v1/users/me/matches
 #     (scripts/load/matches.lua) and PUT /v1/users/me/matches/{id} (scripts/load/votes.lua,
 #     each proposed match voted once). Votes run last so the worker's scoring of them does
@@ -137,7 +138,8 @@ log "seeding $PHOTOS photos into $OCEAN__DATA_DIR"
     die "seed-demo failed (see $WORK/seed.log)"
 log "$(cat "$WORK/seed.out")"
 
-"$HELLO_BIN" 127.0.0.1:0 >"$WORK/hello.out" 2>"$WORK/hello.log" &
+# Its PUT /write records go to the work directory, removed on exit like the rest.
+"$HELLO_BIN" 127.0.0.1:0 "$WORK/hello-data" >"$WORK/hello.out" 2>"$WORK/hello.log" &
 HELLO_PID=$!
 PIDS+=("$HELLO_PID")
 "$SERVER_BIN" serve --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.log" &
@@ -251,6 +253,7 @@ BOARD_BYTES=$(curl -sf -o /dev/null -w '%{size_download}' -H "authorization: Bea
 run_wrk hello "$HELLO/"
 run_wrk body "$HELLO/body/$BOARD_BYTES"
 run_wrk write -s scripts/load/writes.lua "$HELLO"
+run_wrk vote-floor -s scripts/load/writes.lua "$HELLO" -- vote
 run_wrk board -H "authorization: Bearer $VIEWER" "$SERVER/v1/leaderboards/$CATEGORY/all$BOARD_QUERY"
 run_wrk matches -s scripts/load/matches.lua "$SERVER" -- "$WORK/match-judges" "$THREADS"
 run_wrk votes -s scripts/load/votes.lua "$SERVER" -- "$WORK/votes" "$THREADS"
@@ -280,11 +283,12 @@ echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency; $(nproc) cores ($(sed
 echo
 echo "| target | req/s | p50 | p99 | requests | non-2xx | ratio to hello |"
 echo "|---|---|---|---|---|---|---|"
-for run in hello body write board matches votes; do
+for run in hello body write vote-floor board matches votes; do
     case $run in
     hello) target="\`GET /\` bare warp hello-world" ;;
     body) target="\`GET /body/$BOARD_BYTES\` hello-world, the board's body size (floor)" ;;
     write) target="\`PUT /write/{key}\` hello-world + one record write (floor)" ;;
+    vote-floor) target="\`PUT /vote/{key}\` hello-world + a read, a write, a stream append (floor)" ;;
     board) target="\`GET /v1/leaderboards/$CATEGORY/all$BOARD_QUERY\`" ;;
     matches) target="\`GET /v1/users/me/matches\`" ;;
     votes) target="\`PUT /v1/users/me/matches/{id}\` (votes)" ;;
@@ -294,7 +298,7 @@ for run in hello body write board matches votes; do
     echo "| $target | $rps | $(pct_of "$run" 50) ms | $(pct_of "$run" 99) ms | $(total_of "$run") | $(non2xx_of "$run") | $ratio |"
 done
 echo
-for run in hello body write board matches votes; do
+for run in hello body write vote-floor board matches votes; do
     errors=$(errors_of "$run")
     [[ -z $errors ]] || echo "socket errors ($run): $errors"
 done
@@ -302,7 +306,7 @@ echo "CPU during each run, % of one core (the machine has $(($(nproc) * 100)) %)
 echo
 echo "| run | server | wrk | hello-world | other processes | interrupts (softirq) | server memory after it |"
 echo "|---|---|---|---|---|---|---|"
-for run in hello body write board matches votes; do
+for run in hello body write vote-floor board matches votes; do
     read -r server wrk hello others irq <<<"${CPU[$run]}"
     echo "| $run | $server % | $wrk % | $hello % | $others % | $irq % | ${RSS[$run]} |"
 done
