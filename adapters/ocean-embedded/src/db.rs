@@ -328,17 +328,24 @@ fn connect(path: &Path, cache_kib: i64) -> Result<Connection> {
 }
 
 /// Runs `read` on `connection` with no busy timeout (a locked file is
-/// [`ErrorKind::Unavailable`] at once), then gives the connection its timeout back.
+/// [`ErrorKind::Unavailable`] at once), then gives the connection its timeout back, however
+/// the read ends (a panic included: the connection goes back to the pool).
 fn without_waiting<T>(
     connection: &Connection,
     read: impl FnOnce(&Connection) -> Result<T>,
 ) -> Result<T> {
+    struct Restore<'c>(&'c Connection);
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            // Setting a timeout fails only on a closed or misused handle.
+            let _ = self.0.busy_timeout(BUSY_TIMEOUT);
+        }
+    }
     connection
         .busy_timeout(Duration::ZERO)
         .map_err(from_sqlite)?;
-    let result = read(connection);
-    connection.busy_timeout(BUSY_TIMEOUT).map_err(from_sqlite)?;
-    result
+    let _restore = Restore(connection);
+    read(connection)
 }
 
 /// Runs `read` on a reader connection whose page cache may grow to `cache_kib` meanwhile
@@ -393,6 +400,23 @@ mod tests {
         let dir = tempfile::tempdir().expect("temporary directory");
         let db = open(&dir);
         assert_eq!(db.read_short(busy_timeout_ms).await.expect("inline"), 0);
+        let usual = i64::try_from(BUSY_TIMEOUT.as_millis()).expect("ms");
+        assert_eq!(db.read(busy_timeout_ms).await.expect("pooled"), usual);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_short_read_that_panics_leaves_its_connection_its_busy_timeout() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let db = open(&dir);
+        let panicking = tokio::spawn({
+            let db = Arc::clone(&db);
+            async move {
+                db.read_short(|_: &Connection| -> Result<()> { panic!("a read that panics") })
+                    .await
+            }
+        });
+        assert!(panicking.await.is_err(), "the read's task panicked");
+        // The one reader connection went back to the pool; it waits for locks again.
         let usual = i64::try_from(BUSY_TIMEOUT.as_millis()).expect("ms");
         assert_eq!(db.read(busy_timeout_ms).await.expect("pooled"), usual);
     }
