@@ -381,12 +381,26 @@ pub(crate) fn prepare<'c>(
 mod tests {
     use super::*;
 
-    fn open(dir: &tempfile::TempDir) -> Arc<Db> {
-        Db::open(
+    /// A database in a temporary directory (kept while the directory is).
+    fn open() -> (tempfile::TempDir, Arc<Db>) {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let db = Db::open(
             &dir.path().join("t.sqlite3"),
             "CREATE TABLE IF NOT EXISTS t (x);",
         )
-        .expect("open")
+        .expect("open");
+        (dir, db)
+    }
+
+    /// [`BUSY_TIMEOUT`] as `PRAGMA busy_timeout` reports it.
+    fn usual_timeout_ms() -> i64 {
+        i64::try_from(BUSY_TIMEOUT.as_millis()).expect("ms")
+    }
+
+    /// A read on the blocking pool finds its connection with the usual busy timeout.
+    async fn assert_pooled_reads_wait(db: &Arc<Db>) {
+        let pooled = db.read(busy_timeout_ms).await.expect("pooled read");
+        assert_eq!(pooled, usual_timeout_ms(), "a pooled read waits for locks");
     }
 
     fn busy_timeout_ms(connection: &Connection) -> Result<i64> {
@@ -397,17 +411,14 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn a_short_read_never_waits_for_a_lock_on_the_runtime_thread() {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let db = open(&dir);
+        let (_dir, db) = open();
         assert_eq!(db.read_short(busy_timeout_ms).await.expect("inline"), 0);
-        let usual = i64::try_from(BUSY_TIMEOUT.as_millis()).expect("ms");
-        assert_eq!(db.read(busy_timeout_ms).await.expect("pooled"), usual);
+        assert_pooled_reads_wait(&db).await;
     }
 
     #[tokio::test(flavor = "current_thread")]
     async fn a_short_read_that_panics_leaves_its_connection_its_busy_timeout() {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let db = open(&dir);
+        let (_dir, db) = open();
         let panicking = tokio::spawn({
             let db = Arc::clone(&db);
             async move {
@@ -417,14 +428,12 @@ mod tests {
         });
         assert!(panicking.await.is_err(), "the read's task panicked");
         // The one reader connection went back to the pool; it waits for locks again.
-        let usual = i64::try_from(BUSY_TIMEOUT.as_millis()).expect("ms");
-        assert_eq!(db.read(busy_timeout_ms).await.expect("pooled"), usual);
+        assert_pooled_reads_wait(&db).await;
     }
 
     #[tokio::test(flavor = "current_thread")]
     async fn a_short_read_that_finds_the_file_locked_waits_on_the_blocking_pool() {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let db = open(&dir);
+        let (_dir, db) = open();
         let runtime_thread = std::thread::current().id();
         let read = move |connection: &Connection| {
             if std::thread::current().id() == runtime_thread {
@@ -436,7 +445,6 @@ mod tests {
             }
             busy_timeout_ms(connection)
         };
-        let usual = i64::try_from(BUSY_TIMEOUT.as_millis()).expect("ms");
-        assert_eq!(db.read_short(read).await.expect("read"), usual);
+        assert_eq!(db.read_short(read).await.expect("read"), usual_timeout_ms());
     }
 }
