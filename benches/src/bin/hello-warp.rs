@@ -32,6 +32,7 @@ use ocean::Stream;
 use ocean::records::{Condition, Item, Key, Records, Write};
 use ocean::stream::NewRecord;
 use ocean_embedded::{EmbeddedRecords, EmbeddedStream};
+use tourney_core::service::VOTES_STREAM;
 use warp::http::StatusCode;
 use warp::http::header::{CONTENT_TYPE, HeaderValue};
 use warp::{Filter, Reply as _};
@@ -76,32 +77,21 @@ async fn main() -> Result<()> {
     let body = warp::path!("body" / usize)
         .and(warp::get())
         .map(move |n: usize| sized_body(&buffer, n));
-    let write =
-        warp::path!("write" / String)
-            .and(warp::put())
-            .and(warp::body::content_length_limit(1024))
-            .and(warp::body::json::<serde_json::Value>())
-            .and_then({
-                let records = Arc::clone(&records);
-                move |key: String, _body: serde_json::Value| {
-                    let records = Arc::clone(&records);
-                    async move {
-                        Ok::<_, Infallible>(reply(write_one(records.as_ref(), "w", key).await))
-                    }
-                }
-            });
-    let vote = warp::path!("vote" / String)
-        .and(warp::put())
-        .and(warp::body::content_length_limit(1024))
-        .and(warp::body::json::<serde_json::Value>())
-        .and_then(move |key: String, _body: serde_json::Value| {
+    let write = put_json("write").and_then({
+        let records = Arc::clone(&records);
+        move |key: String| {
             let records = Arc::clone(&records);
-            let stream = Arc::clone(&stream);
-            async move {
-                let voted = vote_one(records.as_ref(), stream.as_ref(), key).await;
-                Ok::<_, Infallible>(reply(voted))
-            }
-        });
+            async move { Ok::<_, Infallible>(reply(write_one(records.as_ref(), "w", key).await)) }
+        }
+    });
+    let vote = put_json("vote").and_then(move |key: String| {
+        let records = Arc::clone(&records);
+        let stream = Arc::clone(&stream);
+        async move {
+            let voted = vote_one(records.as_ref(), stream.as_ref(), key).await;
+            Ok::<_, Infallible>(reply(voted))
+        }
+    });
     let mut stdout = std::io::stdout();
     writeln!(stdout, "serving on http://{address}")?;
     stdout.flush()?;
@@ -117,6 +107,20 @@ async fn main() -> Result<()> {
         .await;
     drop(temporary);
     Ok(())
+}
+
+/// `PUT /{route}/{key}` with a small JSON body, parsed as the server parses its bodies (and
+/// dropped): extracts the key.
+fn put_json(
+    route: &'static str,
+) -> impl Filter<Extract = (String,), Error = warp::Rejection> + Clone {
+    warp::path(route)
+        .and(warp::path::param::<String>())
+        .and(warp::path::end())
+        .and(warp::put())
+        .and(warp::body::content_length_limit(1024))
+        .and(warp::body::json::<serde_json::Value>())
+        .map(|key: String, _body: serde_json::Value| key)
 }
 
 /// The first `n` bytes of `buffer` as a JSON response, or 400 past its end.
@@ -151,7 +155,7 @@ async fn vote_one(records: &dyn Records, stream: &dyn Stream, key: String) -> oc
         partition_key: key,
         data: vec![b'x'; EVENT_BYTES],
     };
-    stream.append("votes", vec![event]).await
+    stream.append(VOTES_STREAM, vec![event]).await
 }
 
 /// 204, or the failure as a 409 (conflict) or 500 with its text.
